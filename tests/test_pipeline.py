@@ -1,0 +1,61 @@
+"""Integration: simulate or load -> QC -> register -> split -> references -> one DataLoader batch."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from cradle_nb.data import (SPLIT_KEY, PerturbSeqDataset, assign_split, dosage_matrix, get_counts, get_registry,
+                            make_dataloader, register_anndata, simulate_perturbseq)
+from cradle_nb.qc import annotate_qc, counterfactual_references, qc_matrix
+
+
+def build_batch(adata, batch_size=256):
+    reg = get_registry(adata)
+    counts = get_counts(adata, reg.layer)
+    D = dosage_matrix(adata.obs[reg.perturbation_key].astype(str), reg.perturbations, reg.control_label, reg.delimiter)
+    c, _ = qc_matrix(adata)
+    refs = counterfactual_references(counts, adata.obs[reg.perturbation_key], c[:, 0] > 0, adata.obs[SPLIT_KEY])
+    train = np.flatnonzero(adata.obs[SPLIT_KEY] == "train")
+    ds = PerturbSeqDataset(counts, D, c, refs.references, refs.reference_of_cell, cells=train)
+    return next(iter(make_dataloader(ds, batch_size=batch_size))), refs, D, counts
+
+
+def check_batch(batch, refs, D, counts, batch_size):
+    assert batch["counts"].shape == (batch_size, counts.shape[1])
+    assert batch["dosage"].shape == (batch_size, D.shape[1])
+    cells = batch["cell"].numpy()
+    np.testing.assert_array_equal(batch["counts"].numpy(), counts[cells].toarray())
+    np.testing.assert_allclose(batch["library"].numpy(), counts[cells].sum(1).A1)
+    has = batch["has_reference"].numpy()
+    np.testing.assert_array_equal(has, refs.reference_of_cell[cells] >= 0)
+    np.testing.assert_array_equal(batch["reference"].numpy()[has], refs.references[refs.reference_of_cell[cells][has]].toarray())
+    assert (batch["reference"].numpy()[~has] == 0).all()
+
+
+def test_simulated_pipeline():
+    adata = simulate_perturbseq(n_cells=3000, n_genes=300, seed=2)
+    register_anndata(adata, "perturbation", "control")
+    annotate_qc(adata, k=3, doublets=False)
+    split = assign_split(adata, seed=2)
+    test_labels = set(adata.obs["perturbation"][split == "test"])
+    assert test_labels and all("+" in label for label in test_labels)
+    batch, refs, D, counts = build_batch(adata)
+    check_batch(batch, refs, D, counts, 256)
+    combos = adata.obs["perturbation"].str.contains("+", regex=False).to_numpy()
+    assert (D[combos].sum(1).A1 == 2).all() and (D[(adata.obs["perturbation"] == "control").to_numpy()].nnz == 0)
+
+
+def test_real_thp1_pipeline(papalexi):
+    adata = papalexi.copy()
+    register_anndata(adata, "target", "control")
+    qc = annotate_qc(adata, k=3)            # real doublet calls on 20k cells (exact neighbours)
+    assert "doublet" in qc["flags"] and qc["thresholds"]["pct_mt"]["threshold"] is not None
+    assert qc["skipped"]["pct_ribo"] == "no genes of this group in the panel"
+    fail = adata.obs["qc_fail"].mean()
+    assert 0.01 < fail < 0.4, f"{fail:.1%} of real cells fail QC at k=3"
+    assign_split(adata, seed=0)              # single-perturbation screen: random stratified split
+    assert set(adata.obs[SPLIT_KEY].unique()) == {"train", "val", "test"}
+    batch, refs, D, counts = build_batch(adata, batch_size=512)
+    check_batch(batch, refs, D, counts, 512)
+    assert refs.has_reference.mean() > 0.5
+    # the user's AnnData keeps its counts
+    np.testing.assert_array_equal(adata.X.data, papalexi.X.data)
