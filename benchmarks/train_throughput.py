@@ -1,0 +1,89 @@
+"""Training throughput: our training step against the released code's computation pattern, side by side.
+
+Norman configuration (latent 200, hidden 400, correlated embedding guide 4 x 400), 5 particles,
+batch 512, 100 single perturbations, Adam step and gradient clipping included, on random counts.
+
+The 'released pattern' step computes the same objective the way the released CRADLE-VAE code does:
+the encoder is run from the counts for every particle and for every encoding (factual,
+counterfactual, reference), both decoder branches (clean and artifact) are decoded for every cell,
+and the NB log-probability is evaluated with torch.distributions per particle. It is our own
+re-implementation of that pattern for a side-by-side comparison, not the released code itself.
+
+Usage: python benchmarks/train_throughput.py [--genes 2000 5000] [--steps 5] [--threads 2]
+"""
+import argparse
+import resource
+import time
+
+import numpy as np
+import torch
+
+from cradle_nb.losses import CradleModule
+from cradle_nb.model import ModelConfig, gaussian_kl
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--genes", type=int, nargs="+", default=[2000, 5000])
+parser.add_argument("--steps", type=int, default=5)
+parser.add_argument("--threads", type=int, default=2)
+parser.add_argument("--batch", type=int, default=512)
+args = parser.parse_args()
+torch.set_num_threads(args.threads)
+P, K, B = 100, 5, args.batch
+
+
+def make(genes):
+    cfg = ModelConfig(n_genes=genes, n_perturbations=P, n_qc_flags=1)
+    rng = np.random.default_rng(0)
+    x = torch.as_tensor(rng.poisson(rng.gamma(0.3, 3.0, (B, genes))).astype(np.float32)) + torch.eye(B, genes)
+    dosage = torch.zeros(B, P); dosage[torch.arange(B), torch.randint(0, P, (B,))] = 1
+    qc = (torch.rand(B, 1) < 0.15).float()
+    batch = {"counts": x, "dosage": dosage, "qc": qc, "library": x.sum(1), "has_reference": torch.rand(B) < 0.8,
+             "reference": x[torch.randperm(B)]}
+    module = CradleModule(cfg, np.zeros(genes), np.ones(genes), np.full(P, 500), np.array([300]))
+    return module, batch
+
+
+def released_pattern_loss(module, batch):
+    "The same objective computed as the released code does (see module docstring)."
+    g = module.sample_globals(K)
+    enc, gen = module.guide.encoder, module.generative
+    x, D, c, lib = batch["counts"], batch["dosage"], batch["qc"], batch["library"]
+    d, a = module.offsets(g, D, c)
+    _, a_flip = module.offsets(g, D, c, flip_qc=True)
+    encode = lambda counts, a_k: [enc(counts, d[k:k + 1], a_k[k:k + 1]) for k in range(K)]   # counts projection per particle
+    factual = encode(x, a)
+    z = torch.cat([m + s * torch.randn_like(m) for m, s in factual])
+    recon = []
+    for branch in (torch.zeros_like(a), a):                                                   # both branches, all cells
+        logits = gen.logits(z, d, branch)
+        recon.append(gen.distribution(logits, lib).log_prob(x).sum(-1).mean(0))
+    recon = torch.where(c[:, 0] > 0, recon[1], recon[0])
+    kl_z = torch.stack([gaussian_kl(m, s, torch.zeros_like(m), torch.ones_like(s)).sum(-1)[0] for m, s in factual]).mean(0)
+    cf = encode(x, a_flip)
+    ref = encode(batch["reference"], a_flip)
+    has = batch["has_reference"]
+    kl_cf = torch.stack([gaussian_kl(rm, rs, cm, cs).sum(-1)[0] for (rm, rs), (cm, cs) in zip(ref, cf)]).mean(0)
+    return -(recon - kl_z - module.plated_kl(g, D, c)).mean() + 0.5 * kl_cf[has].mean()
+
+
+def step_time(module, batch, loss_fn):
+    opt = torch.optim.Adam(module.parameters(), lr=3e-4, weight_decay=1e-6)
+    times = []
+    for i in range(args.steps + 1):
+        t = time.perf_counter()
+        loss = loss_fn(module, batch)
+        opt.zero_grad(); loss.backward()
+        torch.nn.utils.clip_grad_norm_(module.parameters(), 100.0); opt.step()
+        if i:                                                                                 # first step warms up
+            times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {B}, {K} particles, {P} perturbations, latent 200")
+for genes in args.genes:
+    module, batch = make(genes)
+    ours = step_time(module, batch, lambda m, b: m(b, K).loss)
+    released = step_time(module, batch, released_pattern_loss)
+    print(f"{genes} genes: ours {B / ours:.0f} cells/s ({ours:.2f} s/step); released pattern {B / released:.0f} cells/s "
+          f"({released:.2f} s/step); speed-up {released / ours:.1f}x; peak RSS so far "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB")
