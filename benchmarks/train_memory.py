@@ -1,0 +1,58 @@
+"""Peak memory of a training step against the tensors the step needs (Norman configuration, 5 particles, batch 512).
+
+"Needed" = parameters x 4 (values, gradients, Adam's two moments) + the batch + every tensor autograd saves
+for the backward pass (counted once per storage, with saved_tensors_hooks).
+"Peak" = the process's peak resident memory minus its resident memory after the imports, measured in a
+fresh process per configuration (so one run's peak does not hide another's).
+
+Usage: python benchmarks/train_memory.py [--genes 2000 5000]
+"""
+import argparse
+import resource
+import subprocess
+import sys
+
+CHILD = r'''
+import sys, resource, numpy as np, torch
+torch.set_num_threads(2)
+from cradle_nb.losses import CradleModule
+from cradle_nb.model import ModelConfig
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize()
+base = rss()
+genes, P, K, B = int(sys.argv[1]), 100, 5, 512
+rng = np.random.default_rng(0)
+x = torch.as_tensor(rng.poisson(rng.gamma(0.3, 3.0, (B, genes))).astype(np.float32)) + 1
+dosage = torch.zeros(B, P); dosage[torch.arange(B), torch.randint(0, P, (B,))] = 1
+batch = {"counts": x, "dosage": dosage, "qc": (torch.rand(B, 1) < 0.15).float(), "library": x.sum(1),
+         "has_reference": torch.rand(B) < 0.8, "reference": x[torch.randperm(B)]}
+module = CradleModule(ModelConfig(n_genes=genes, n_perturbations=P), np.zeros(genes), np.ones(genes), np.full(P, 500), np.array([300]))
+opt = torch.optim.Adam(module.parameters(), lr=3e-4)
+saved = {}
+def pack(t):
+    saved[(t.untyped_storage().data_ptr(), t.untyped_storage().nbytes())] = t.untyped_storage().nbytes()
+    return t
+def step(count=False):
+    if count:
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            loss = module(batch, K).loss
+    else:
+        loss = module(batch, K).loss
+    opt.zero_grad(set_to_none=True); loss.backward()
+    torch.nn.utils.clip_grad_norm_(module.parameters(), 100.0); opt.step()
+step(count=True)
+for _ in range(3):
+    step()
+params = sum(p.numel() * p.element_size() for p in module.parameters())
+batch_bytes = sum(v.numel() * v.element_size() for v in batch.values())
+needed = 4 * params + batch_bytes + sum(saved.values())
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base
+print(f"{genes} genes: needed {needed / 1e9:.2f} GB (parameters x4 {4 * params / 1e9:.2f}, batch {batch_bytes / 1e9:.2f}, "
+      f"saved for backward {sum(saved.values()) / 1e9:.2f}); peak {peak / 1e9:.2f} GB; ratio {peak / needed:.2f}")
+'''
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--genes", type=int, nargs="+", default=[2000, 5000])
+args = parser.parse_args()
+for genes in args.genes:
+    print(subprocess.run([sys.executable, "-c", CHILD, str(genes)], capture_output=True, text=True, check=True).stdout.strip())
