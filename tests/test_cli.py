@@ -46,6 +46,8 @@ def test_evaluate_writes_metrics_records(trained):
     models = {r["model"] for r in records}
     assert {"cradle-vae", "additive", "no-change"} <= models
     assert any(r["metric"] == "qc_pass_rate_k3" and r["model"] == "cradle-vae" for r in records)
+    for plot in ["training_curves.png", "ate_scatter.png", "qc_pass_rates.png", "basal_latent.png", "masks.png"]:
+        assert (trained / plot).stat().st_size > 1000, plot
 
 
 def test_predict_writes_generated_cells(trained):
