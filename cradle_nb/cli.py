@@ -17,16 +17,18 @@ import torch
 import yaml
 
 from .data import DownloadError, simulate_perturbseq
-from .evaluate import evaluate
+from .evaluate import evaluate, model_name
 from .train import CradleVAE, TrainingDiverged
 
 # %% auto #0
 __all__ = ['MODEL_OPTIONS', 'TRAIN_OPTIONS', 'read_config', 'read_data', 'write_metrics', 'metrics_table', 'setup_from',
-           'cmd_train', 'load_run', 'cmd_evaluate', 'cmd_predict', 'cmd_demo', 'build_parser', 'main']
+           'cmd_train', 'read_setup', 'load_run', 'load_runs', 'cmd_evaluate', 'cmd_predict', 'cmd_demo',
+           'build_parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #0d52f7b5
 MODEL_OPTIONS = ("n_latent", "likelihood", "artifact_model", "beta", "per_flag_artifacts", "decoder_hidden",
-                 "encoder_hidden", "embedding_hidden", "combine", "mask_prior", "counterfactual_reduction")
+                 "encoder_hidden", "embedding_hidden", "combine", "mask_prior", "counterfactual_reduction",
+                 "counterfactual_encoding", "detach_reference", "n_reference_partners")
 TRAIN_OPTIONS = ("max_epochs", "batch_size", "lr", "n_particles", "patience", "seed", "accelerator", "mixed_precision")
 
 
@@ -90,33 +92,55 @@ def cmd_train(args) -> None:
     print(f"saved to {out} ({len(model.history)} epochs, best validation loss {model.history['val_loss'].min():.2f})")
 
 
-def load_run(run: str, data: str | None) -> tuple[CradleVAE, ad.AnnData]:
+def read_setup(run: str) -> dict:
+    "The set-up a run was trained with (`setup.json`)."
     setup_file = Path(run) / "setup.json"
     if not setup_file.exists():
         raise FileNotFoundError(f"{setup_file} not found: is {run} a run written by `cradle-nb train`?")
-    setup = json.loads(setup_file.read_text())
+    return json.loads(setup_file.read_text())
+
+
+def load_run(run: str, data: str | None) -> tuple[CradleVAE, ad.AnnData]:
+    setup = read_setup(run)
     adata = read_data(data or setup["data"])
     setup_from(setup, adata)
     return CradleVAE.load(run, adata), adata
 
 # %% ../nbs/08_cli.ipynb #24ede73c
+def load_runs(runs: list[str], data: str | None) -> tuple[dict, ad.AnnData]:
+    "Runs of one set-up (same data, keys and split) loaded against one AnnData, keyed by `model_name` (the folder name breaks ties)."
+    first = read_setup(runs[0])
+    for run in runs[1:]:
+        differs = sorted(k for k, v in read_setup(run).items() if first.get(k) != v)
+        if differs:
+            raise ValueError(f"{run} was set up differently from {runs[0]} ({', '.join(differs)}): "
+                             "only runs of the same data and split can share one table")
+    model, adata = load_run(runs[0], data)
+    models = {model_name(model): model}
+    for run in runs[1:]:
+        other = CradleVAE.load(run, adata)
+        name = model_name(other)
+        models[f"{name}:{Path(run).name}" if name in models else name] = other
+    return models, adata
+
+
 def cmd_evaluate(args) -> None:
     from cradle_nb.plots import save_demo_plots
-    model, adata = load_run(args.run, args.data)
-    print(f"evaluating {model}", flush=True)
-    metrics = evaluate(model, adata, n_particles=args.n_particles)
-    out = Path(args.out or Path(args.run) / "metrics.json")
+    models, adata = load_runs(args.run, args.data)
+    print(f"evaluating {', '.join(models)} on {adata.n_obs} cells", flush=True)
+    (first, model), others = next(iter(models.items())), dict(list(models.items())[1:])
+    metrics = evaluate(model, adata, others=others, n_particles=args.n_particles, basal=args.basal, progress=True)
+    out = Path(args.out or Path(args.run[0]) / "metrics.json")
     write_metrics(metrics, out)
-    name = "cradle-vae" if model.config.artifact_model else "sams-vae"
-    plots = save_demo_plots({name: model}, adata, metrics, out.parent, embedding="pca")
+    plots = save_demo_plots(models, adata, metrics, out.parent, embedding="pca")
     print(metrics_table(metrics)); print(f"metrics written to {out}; plots: {', '.join(p.name for p in plots)}")
 
 
 def cmd_predict(args) -> None:
     model, _ = load_run(args.run, args.data)
     labels = [p.strip() for p in args.perturbations.split(",") if p.strip()]
-    cells = model.sample(labels, n_cells=args.n_cells, artifact_free=True)
-    ate = model.predict_ate(labels, n_particles=args.n_particles)
+    cells = model.sample(labels, n_cells=args.n_cells, artifact_free=True, basal=args.basal)
+    ate = model.predict_ate(labels, n_particles=args.n_particles, basal=args.basal)
     cells.uns["ate"] = pd.DataFrame(ate.X, index=ate.obs_names, columns=ate.var_names).to_dict("split")
     cells.write_h5ad(args.out)
     print(f"{cells.n_obs} generated cells ({args.n_cells} per perturbation) and ATEs written to {args.out}")
@@ -163,10 +187,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-artifact-model", action="store_true", help="train SAMS-VAE"); train.add_argument("--beta", type=float)
     train.add_argument("--config", help="YAML with model: and train: sections")
     ev = sub.add_parser("evaluate", help="metrics of a saved run")
-    ev.add_argument("run"); ev.add_argument("--data"); ev.add_argument("--out"); ev.add_argument("--n-particles", type=int, default=2500)
+    ev.add_argument("run", nargs="+", help="one or more runs of the same set-up (e.g. CRADLE-VAE and SAMS-VAE): one table")
+    ev.add_argument("--data"); ev.add_argument("--out"); ev.add_argument("--n-particles", type=int, default=2500)
+    basal_help = "basal states of generated cells: encoded training controls (default) or the prior N(0, I)"
+    ev.add_argument("--basal", choices=["controls", "prior"], default="controls", help=basal_help)
     pr = sub.add_parser("predict", help="generated cells and ATEs for perturbations")
     pr.add_argument("run"); pr.add_argument("--perturbations", required=True); pr.add_argument("--n-cells", type=int, default=100)
     pr.add_argument("--n-particles", type=int, default=2500); pr.add_argument("--data"); pr.add_argument("--out", required=True)
+    pr.add_argument("--basal", choices=["controls", "prior"], default="controls", help=basal_help)
     return parser
 
 

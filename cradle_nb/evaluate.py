@@ -5,18 +5,27 @@
 # %% ../nbs/06_evaluate.ipynb #2c60667b
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import torch
 
+import anndata as ad
+import scanpy as sc
+
 from .data import SPLIT_KEY, get_counts, get_registry, parse_perturbation, make_dataloader
 from .losses import iwelbo
-from .qc import apply_qc, qc_matrix
+from .model import ModelConfig
+from .qc import doublet_calls, qc_matrix, qc_metrics, stored_doublet_calls, threshold_flags
 
 # %% auto #0
-__all__ = ['perturbseq_normalise', 'group_means', 'data_ate', 'top_genes', 'ate_metrics', 'additive_prediction', 'thresholds_at',
-           'qc_pass_rates', 'true_ate', 'mask_recovery_auroc', 'mean_iwelbo', 'evaluate']
+__all__ = ['PAPER_QC_TAILS', 'perturbseq_normalise', 'group_means', 'reference_controls', 'data_ate', 'top_genes', 'ate_metrics',
+           'discrimination_score_l1', 'additive_prediction', 'thresholds_at', 'flag_rates', 'qc_pass_rates',
+           'paper_qc_metrics', 'paper_qc_reference', 'paper_qc_flags', 'chunked_doublet_calls', 'paper_qc_pass_rates',
+           'log_normalise', 'de_genes', 'de_agreement', 'energy_distance', 'cell_metrics', 'basal_qc_probe_auroc',
+           'true_ate', 'mask_recovery_auroc', 'mean_iwelbo', 'model_name', 'data_ceiling', 'evaluate']
 
 # %% ../nbs/06_evaluate.ipynb #d1a0e7ab
 def perturbseq_normalise(counts) -> sp.csr_matrix:
@@ -36,16 +45,35 @@ def group_means(values: sp.csr_matrix, labels) -> pd.DataFrame:
     return pd.DataFrame(sums / np.bincount(codes)[:, None], index=list(names))
 
 # %% ../nbs/06_evaluate.ipynb #2347071f
-def data_ate(adata, split: str | None = None, min_cells: int = 5) -> pd.DataFrame:
-    "Data ATE (perturbations x genes) over QC-passing cells of `split` (all when None) against all QC-passing controls."
+def reference_controls(adata, split: str | None = None, min_cells: int = 5) -> np.ndarray:
+    """QC-passing control cells that serve as the reference of `split` (a boolean mask over cells).
+
+    The split's own controls when it has at least `min_cells`; otherwise the controls outside the
+    training split. All QC-passing controls when `split` is None."""
+    reg = get_registry(adata)
+    control = (adata.obs[reg.perturbation_key].astype(str).to_numpy() == reg.control_label) & (qc_matrix(adata)[0].max(1) == 0)
+    if split is not None:
+        cells = adata.obs[SPLIT_KEY].astype(str).to_numpy()
+        own = control & (cells == split)
+        control = own if own.sum() >= min_cells or split == "train" else control & (cells != "train")
+    if control.sum() == 0:
+        raise ValueError(f"no QC-passing control cells ('{reg.control_label}') for split {split!r}: the data ATE is undefined")
+    return control
+
+
+def data_ate(adata, split: str | None = None, min_cells: int = 5, cells: np.ndarray | None = None,
+             controls: np.ndarray | None = None) -> pd.DataFrame:
+    """Data ATE (perturbations x genes) over QC-passing cells of `split` (all when None) against `reference_controls`.
+
+    `cells` and `controls` (boolean masks) restrict the perturbed cells and the reference further (the
+    data ceiling's halves)."""
     reg = get_registry(adata)
     labels = adata.obs[reg.perturbation_key].astype(str).to_numpy()
     passing = qc_matrix(adata)[0].max(1) == 0
     in_split = np.ones(adata.n_obs, bool) if split is None else adata.obs[SPLIT_KEY].astype(str).to_numpy() == split
-    control = passing & (labels == reg.control_label)
-    if control.sum() == 0:
-        raise ValueError("no QC-passing control cells: the data ATE is undefined")
-    keep = passing & in_split & (labels != reg.control_label)
+    everyone = np.ones(adata.n_obs, bool)
+    control = reference_controls(adata, split, min_cells) & (everyone if controls is None else controls)
+    keep = passing & in_split & (labels != reg.control_label) & (everyone if cells is None else cells)
     counts = get_counts(adata, reg.layer)
     means = group_means(perturbseq_normalise(counts[keep | control]), np.where(control, "\0control", labels)[keep | control])
     sizes = pd.Series(labels[keep]).value_counts()
@@ -72,6 +100,9 @@ def _r2(pred, truth) -> float:
     return float(1 - ((truth - pred) ** 2).sum() / max(((truth - truth.mean()) ** 2).sum(), 1e-12))
 
 
+def _mean_row_pearson(P, T) -> float: return float(np.mean([_pearson(p, t) for p, t in zip(P, T)]))
+
+
 def ate_metrics(pred: pd.DataFrame, truth: pd.DataFrame, k: int = 20) -> dict:
     "ATE agreement between `pred` and `truth` (same perturbations and genes)."
     pred = pred.loc[truth.index, truth.columns]
@@ -80,11 +111,25 @@ def ate_metrics(pred: pd.DataFrame, truth: pd.DataFrame, k: int = 20) -> dict:
     rows = np.arange(len(T))[:, None]
     jaccard = lambda n: float(np.mean([len(set(a) & set(b)) / len(set(a) | set(b))
                                         for a, b in zip(top_genes(pred, n), top_genes(truth, n))]))
+    systema = _mean_row_pearson(P - P.mean(0), T - T.mean(0)) if len(T) > 1 else float("nan")
     return {"ate_pearson": _pearson(P, T), "ate_r2": _r2(P, T),
             f"ate_pearson_top{k}": _pearson(P[rows, top_t], T[rows, top_t]), f"ate_r2_top{k}": _r2(P[rows, top_t], T[rows, top_t]),
             "jaccard_top20": jaccard(20), "jaccard_top50": jaccard(50),
-            "pearson_delta": float(np.mean([_pearson(p, t) for p, t in zip(P, T)])),
+            "pearson_delta": _mean_row_pearson(P, T), f"pearson_delta_top{k}": _mean_row_pearson(P[rows, top_t], T[rows, top_t]),
+            "pearson_delta_systema": systema, "mae_delta": float(np.abs(P - T).mean()),
             f"mse_top{k}": float(((P[rows, top_t] - T[rows, top_t]) ** 2).mean())}
+
+
+def discrimination_score_l1(pred: pd.DataFrame, truth: pd.DataFrame, targets: dict | None = None) -> float:
+    "cell-eval's discrimination score with L1 distances, each perturbation's `targets` (genes) left out; mean over perturbations."
+    P, T = pred.loc[truth.index, truth.columns].to_numpy(), truth.to_numpy()
+    genes, scores = np.asarray(truth.columns), []
+    for i, label in enumerate(truth.index):
+        keep = ~np.isin(genes, list((targets or {}).get(label, ())))
+        distance = np.abs(T[:, keep] - P[i, keep]).sum(1)
+        rank = int(np.flatnonzero(np.argsort(distance, kind="stable") == i)[0])
+        scores.append(1 - rank / len(T))
+    return float(np.mean(scores))
 
 # %% ../nbs/06_evaluate.ipynb #8e41289b
 def additive_prediction(perturbations, single_ate: pd.DataFrame, control_label: str = "control", delimiter: str = "+") -> pd.DataFrame:
@@ -106,10 +151,175 @@ def thresholds_at(qc: dict, k: float) -> dict:
     return out
 
 
-def qc_pass_rates(counts, genes, qc: dict, ks=(3, 4, 5), doublets: bool = True) -> dict:
-    "Fraction of cells passing QC under the stored thresholds at each k: `{'qc_pass_rate_k3': ...}`."
-    return {f"qc_pass_rate_k{k:g}": float(1 - apply_qc(counts, genes, thresholds_at(qc, k), doublets=doublets)["qc_fail"].mean())
-            for k in ks}
+def flag_rates(flags: pd.DataFrame, k: float, prefix: str = "") -> dict:
+    "`{prefix}qc_pass_rate_k{k}` (no flag set) and `{prefix}qc_flag_rate_{flag}_k{k}` for each flag column."
+    out = {f"{prefix}qc_pass_rate_k{k:g}": float(1 - flags.any(axis=1).mean()) if flags.shape[1] else 1.0}
+    out.update({f"{prefix}qc_flag_rate_{flag}_k{k:g}": float(flags[flag].mean()) for flag in flags.columns})
+    return out
+
+
+def qc_pass_rates(counts, genes, qc: dict, ks=(3, 4, 5), doublets: bool = True, seed: int = 0,
+                  doublet_flags: np.ndarray | None = None) -> dict:
+    """Our protocol: pass and per-flag rates under the stored thresholds at each k (metrics and doublet calls
+    computed once; `doublet_flags` passes calls already made, e.g. the real cells' own)."""
+    metrics = qc_metrics(counts, genes)
+    called = doublet_flags if doublet_flags is not None else stored_doublet_calls(counts, qc, seed) if doublets else None
+    out = {}
+    for k in ks:
+        flags = threshold_flags(metrics, thresholds_at(qc, k))
+        if called is not None:
+            flags["doublet"] = called
+        out.update(flag_rates(flags, k))
+    return out
+
+# %% ../nbs/06_evaluate.ipynb #eada5c3c
+PAPER_QC_TAILS = {"total_counts": "lower", "n_genes_by_counts": "lower", "pct_counts_mt": "upper",
+                  "pct_counts_ribo": "upper", "pct_counts_hb": "upper"}
+
+
+def paper_qc_metrics(counts, genes) -> pd.DataFrame:
+    "The released evaluation's metrics: scanpy's counts, genes and % counts of MT-, RPS/RPL and HB (not HBP) genes."
+    genes = pd.Index(genes).astype(str)
+    groups = {"mt": genes.str.startswith("MT-"), "ribo": genes.str.startswith(("RPS", "RPL")),
+              "hb": genes.str.contains(r"^HB[^(P)]", regex=True)}
+    tmp = ad.AnnData(sp.csr_matrix(counts, dtype=np.float32), var=pd.DataFrame(groups, index=genes))
+    obs, _ = sc.pp.calculate_qc_metrics(tmp, qc_vars=list(groups), percent_top=None, log1p=False, inplace=False)
+    return obs[list(PAPER_QC_TAILS)].fillna(0.0).reset_index(drop=True)
+
+
+def paper_qc_reference(counts, genes) -> dict:
+    "Median and unscaled MAD of each metric over the real cells (raw scale)."
+    metrics = paper_qc_metrics(counts, genes)
+    out = {}
+    for name, tail in PAPER_QC_TAILS.items():
+        median = float(metrics[name].median())
+        out[name] = {"tail": tail, "median": median, "mad": float((metrics[name] - median).abs().median())}
+    return out
+
+
+def paper_qc_flags(metrics: pd.DataFrame, reference: dict, k: float) -> pd.DataFrame:
+    "Cells beyond median -/+ k x MAD of `reference` (MAD 0 leaves the median as the threshold, as the released code does)."
+    return pd.DataFrame({name: (metrics[name] < r["median"] - k * r["mad"]) if r["tail"] == "lower"
+                         else (metrics[name] > r["median"] + k * r["mad"]) for name, r in reference.items()})
+
+
+def chunked_doublet_calls(counts, labels, n_chunks: int = 10, seed: int = 0) -> np.ndarray | None:
+    """Scrublet with its automatic threshold on `n_chunks` chunks, each holding a 1/n_chunks share of every
+    label's cells (fewer chunks when a chunk would hold under 100 cells); None when Scrublet cannot run."""
+    counts, labels = sp.csr_matrix(counts), np.asarray(labels, dtype=object)
+    n_chunks = min(n_chunks, counts.shape[0] // 100)
+    if n_chunks < 1:
+        return None
+    rank = pd.Series(labels).groupby(labels).cumcount().to_numpy()
+    chunk = rank % n_chunks
+    called = np.zeros(counts.shape[0], bool)
+    for j in range(n_chunks):
+        cells = np.flatnonzero(chunk == j)
+        try:
+            called[cells] = doublet_calls(counts[cells], seed)[1]
+        except ValueError:
+            return None
+    return called
+
+
+def paper_qc_pass_rates(counts, genes, reference: dict, ks=(3, 4, 5), doublet_flags: np.ndarray | None = None) -> dict:
+    "The paper's protocol: `paper_qc_pass_rate_k*` and `paper_qc_flag_rate_<flag>_k*` (doublets given as calls)."
+    metrics, out = paper_qc_metrics(counts, genes), {}
+    for k in ks:
+        flags = paper_qc_flags(metrics, reference, k)
+        if doublet_flags is not None:
+            flags["doublet"] = np.asarray(doublet_flags, bool)
+        out.update(flag_rates(flags, k, prefix="paper_"))
+    return out
+
+# %% ../nbs/06_evaluate.ipynb #aa95a4e2
+def log_normalise(counts) -> sp.csr_matrix:
+    "$\\log(1 + 10^4 x / \\ell)$ per cell (scanpy's `normalize_total` + `log1p`), kept sparse."
+    out = perturbseq_normalise(counts)
+    out.data = np.log1p(np.exp2(out.data) - 1)
+    return out
+
+
+def de_genes(values: sp.csr_matrix, labels, groups, control_label: str, n_top: int = 50) -> dict:
+    "Per group: the `n_top` genes of largest |Wilcoxon z| against `control_label` cells, with their log fold changes."
+    labels = np.asarray(labels, dtype=object)
+    counts = pd.Series(labels).value_counts()
+    groups = [g for g in groups if counts.get(g, 0) >= 3]
+    if not groups or counts.get(control_label, 0) < 3:
+        return {}
+    tmp = ad.AnnData(sp.csr_matrix(values), obs=pd.DataFrame({"group": pd.Categorical(labels)}, index=np.arange(len(labels)).astype(str)))
+    tmp.uns["log1p"] = {"base": None}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)      # scanpy's own frame building
+        sc.tl.rank_genes_groups(tmp, "group", groups=groups, reference=control_label, method="wilcoxon", n_genes=tmp.n_vars)
+    table = sc.get.rank_genes_groups_df(tmp, group=groups)
+    if "group" not in table:
+        table["group"] = groups[0]
+    table = table.assign(strength=table["scores"].abs()).sort_values(["group", "strength"], ascending=[True, False])
+    return {g: t.head(n_top).set_index("names")["logfoldchanges"] for g, t in table.groupby("group", observed=True)}
+
+
+def de_agreement(pred: dict, truth: dict, n_top: int = 50) -> dict:
+    "`de_overlap_top50` and `de_direction_match` averaged over the groups both sides tested."
+    overlap, direction = [], []
+    for group in sorted(set(pred) & set(truth)):
+        shared = pred[group].index.intersection(truth[group].index)
+        overlap.append(len(shared) / n_top)
+        if len(shared):
+            direction.append(float((np.sign(pred[group][shared]) == np.sign(truth[group][shared])).mean()))
+    nan = float("nan")
+    return {f"de_overlap_top{n_top}": float(np.mean(overlap)) if overlap else nan,
+            "de_direction_match": float(np.mean(direction)) if direction else nan}
+
+
+def energy_distance(a: np.ndarray, b: np.ndarray) -> float:
+    "$2E\\|X-Y\\| - E\\|X-X'\\| - E\\|Y-Y'\\|$ with Euclidean distances, within-sample means over distinct pairs."
+    from scipy.spatial.distance import cdist
+    within = lambda x: cdist(x, x).sum() / max(len(x) * (len(x) - 1), 1)
+    return float(2 * cdist(a, b).mean() - within(a) - within(b))
+
+# %% ../nbs/06_evaluate.ipynb #1efc83a1
+def cell_metrics(pred_counts, pred_labels, real_counts, real_labels, perturbations, control_label: str,
+                 pca=None, n_top: int = 50, max_cells: int = 500, seed: int = 0) -> dict:
+    """DE agreement and energy distance of predicted against real cells, averaged over `perturbations`.
+
+    Each side is compared with its own control cells (labelled `control_label`); `pca` (fitted on real
+    log-normalised cells; fitted here when None) gives the space of the energy distance."""
+    from sklearn.decomposition import PCA
+    rng = np.random.default_rng(seed)
+    pred_values, real_values = log_normalise(pred_counts), log_normalise(real_counts)
+    pred_labels, real_labels = np.asarray(pred_labels, dtype=object), np.asarray(real_labels, dtype=object)
+    if pca is None:
+        fit = rng.permutation(real_values.shape[0])[:10_000]
+        pca = PCA(min(50, real_values.shape[1] - 1, len(fit) - 1), random_state=seed).fit(real_values[fit].toarray())
+    out = de_agreement(de_genes(pred_values, pred_labels, perturbations, control_label, n_top),
+                       de_genes(real_values, real_labels, perturbations, control_label, n_top), n_top)
+    distances = []
+    for label in perturbations:
+        a, b = np.flatnonzero(pred_labels == label), np.flatnonzero(real_labels == label)
+        if len(a) >= 2 and len(b) >= 2:
+            a, b = rng.permutation(a)[:max_cells], rng.permutation(b)[:max_cells]
+            distances.append(energy_distance(pca.transform(pred_values[a].toarray()), pca.transform(real_values[b].toarray())))
+    out["energy_distance"] = float(np.mean(distances)) if distances else float("nan")
+    return out
+
+
+def basal_qc_probe_auroc(model, adata, cells: np.ndarray | None = None, seed: int = 0) -> float:
+    "Cross-validated AUROC of a logistic regression predicting `qc_fail` from the basal latent of `cells` (default: held-out cells)."
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    if cells is None:
+        cells = adata.obs[SPLIT_KEY].astype(str).to_numpy() != "train"
+    fail = qc_matrix(adata)[0].max(1)[cells] > 0
+    if min(fail.sum(), (~fail).sum()) < 10:
+        return float("nan")
+    basal = model.get_latent(adata[cells]).obsm["basal"]
+    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    folds = StratifiedKFold(5, shuffle=True, random_state=seed)
+    return float(roc_auc_score(fail, cross_val_predict(probe, basal, fail, cv=folds, method="predict_proba")[:, 1]))
 
 # %% ../nbs/06_evaluate.ipynb #b32b861d
 def true_ate(adata) -> pd.DataFrame:
@@ -159,44 +369,108 @@ def mean_iwelbo(model, adata, split: str = "test", n_particles: int = 100, batch
     return float(torch.cat(values).mean())
 
 # %% ../nbs/06_evaluate.ipynb #e0881cb7
+def model_name(model) -> str:
+    "`sams-vae`, `cradle-vae`, or `cradle-vae-beta<b>` when beta is not the default."
+    cfg = model.config
+    if not cfg.artifact_model:
+        return "sams-vae"
+    return "cradle-vae" if cfg.beta == ModelConfig.beta else f"cradle-vae-beta{cfg.beta:g}"
+
+
+def data_ceiling(adata, split: str, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    "The split's cells and reference controls halved at random: ATE of half A, ATE of half B, and the mask of A."
+    half = np.random.default_rng(seed).random(adata.n_obs) < 0.5
+    a, b = data_ate(adata, split, cells=half, controls=half), data_ate(adata, split, cells=~half, controls=~half)
+    common = a.index.intersection(b.index)
+    return a.loc[common], b.loc[common], half
+
+
+def _generated_rates(model, labels, genes, qc, paper_reference, ks, doublets, n_generated, artifact_free, basal, seed):
+    "Both protocols on cells generated by one branch: ours at drawn library sizes, the paper's at 10,000."
+    cells = model.sample(labels, n_cells=n_generated, artifact_free=artifact_free, seed=seed, basal=basal)
+    at_1e4 = model.sample(labels, n_cells=n_generated, artifact_free=artifact_free, library_size=1e4, seed=seed, basal=basal)
+    key = model.registry.perturbation_key
+    paper_doublets = chunked_doublet_calls(at_1e4.X, at_1e4.obs[key], seed=seed) if doublets else None
+    return cells, {**qc_pass_rates(cells.X, genes, qc, ks, doublets, seed),
+                   **paper_qc_pass_rates(at_1e4.X, genes, paper_reference, ks, paper_doublets)}
+
+
 def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n_particles: int = 2500,
-             n_generated: int = 100, iwelbo_particles: int = 100, ks=(3, 4, 5), doublets: bool = True, seed: int = 0) -> pd.DataFrame:
-    "Tidy metrics of `model` (as `cradle-vae`, or `sams-vae` when its artifact model is off), `others`, and baselines."
+             n_generated: int = 100, iwelbo_particles: int = 100, ks=(3, 4, 5), doublets: bool = True,
+             basal: str | None = None, ceiling: bool = True, cell_level: bool = True, seed: int = 0,
+             progress: bool = False) -> pd.DataFrame:
+    "Tidy metrics of `model` (named by `model_name`), `others` (keyed by name), the baselines and the data ceiling."
+    from sklearn.decomposition import PCA
     from sklearn.metrics import roc_auc_score
+    say = print if progress else (lambda *a, **k: None)
     reg = get_registry(adata)
-    models = {("cradle-vae" if model.config.artifact_model else "sams-vae"): model, **(others or {})}
+    control = reg.control_label
+    models = {model_name(model): model, **(others or {})}
     records = []
     add = lambda m, split, metrics: records.extend({"model": m, "split": split, "metric": k, "value": v} for k, v in metrics.items())
-    single_ate = data_ate(adata, "train")
-    single_ate = single_ate.loc[[p for p in single_ate.index if len(parse_perturbation(p, reg.control_label, reg.delimiter)) == 1]]
+    truths = {s: t for s in ("train", "val", "test") if len(t := data_ate(adata, s))}
+    single_ate = truths["train"].loc[[p for p in truths["train"].index if len(parse_perturbation(p, control, reg.delimiter)) == 1]]
     simulated = "simulation" in adata.uns
     truth_all = true_ate(adata) if simulated else None
-    everything = sorted(set(adata.obs[reg.perturbation_key].astype(str)) - {reg.control_label})
-    predicted = {name: pd.DataFrame(m.predict_ate(everything, n_particles=n_particles, seed=seed).X, index=everything, columns=reg.genes)
-                 for name, m in models.items()}
+    labels = adata.obs[reg.perturbation_key].astype(str).to_numpy()
+    everything = sorted(set(labels) - {control})
+    targets = {p: parse_perturbation(p, control, reg.delimiter) for p in everything}
+    say(f"evaluating {', '.join(models)}: treatment effects of {len(everything)} perturbations", flush=True)
+    predicted = {name: pd.DataFrame(m.predict_ate(everything, n_particles=n_particles, seed=seed, basal=basal).X,
+                                    index=everything, columns=reg.genes) for name, m in models.items()}
     if baselines:
-        predicted["additive"] = additive_prediction(everything, single_ate, reg.control_label, reg.delimiter)
+        predicted["additive"] = additive_prediction(everything, single_ate, control, reg.delimiter)
         predicted["no-change"] = predicted["additive"] * 0.0
-    for split in ("train", "val", "test"):
-        truth = data_ate(adata, split)
-        if len(truth) == 0:
-            continue
+    for split, truth in truths.items():
         for name, pred in predicted.items():
-            add(name, split, ate_metrics(pred, truth))
+            add(name, split, {**ate_metrics(pred, truth), "discrimination_score_l1": discrimination_score_l1(pred, truth, targets)})
             if simulated:
                 add(name, split, {"ate_pearson_truth": _pearson(pred.loc[truth.index], truth_all.loc[truth.index])})
+    real = get_counts(adata, reg.layer)
+    passing = qc_matrix(adata)[0].max(1) == 0
+    in_split = adata.obs[SPLIT_KEY].astype(str).to_numpy()
+    held_out = in_split != "train"
+    split_cells = {s: (passing & (in_split == s) & np.isin(labels, t.index)) | reference_controls(adata, s) for s, t in truths.items()}
+    fit = np.random.default_rng(seed).permutation(np.flatnonzero(passing))[:10_000]
+    pca = PCA(min(50, adata.n_vars - 1, len(fit) - 1), random_state=seed).fit(log_normalise(real[fit]).toarray())
+    paper_reference = paper_qc_reference(real, reg.genes)
     for name, m in models.items():
-        add(name, "test", {"iwelbo": mean_iwelbo(m, adata, "test", iwelbo_particles)})
-        generated = m.sample(everything, n_cells=n_generated, artifact_free=True, seed=seed)
-        add(name, "generated", qc_pass_rates(generated.X, reg.genes, model.qc, ks, doublets))
-        if m.config.artifact_model:
-            observed = m.sample(everything, n_cells=n_generated, artifact_free=False, seed=seed)
-            add(f"{name}:artifact-branch", "generated", qc_pass_rates(observed.X, reg.genes, model.qc, ks, doublets))
-            if simulated:
-                offset = np.linalg.norm(m.get_latent(adata).obsm["artifact"], axis=1)
-                add(name, "all", {"artifact_auroc": float(roc_auc_score(adata.obs["is_artifact"].to_numpy(), offset))})
+        say(f"{name}: generated cells, QC, held-out likelihood and latent probe", flush=True)
+        add(name, "test", {"iwelbo": mean_iwelbo(m, adata, "test", iwelbo_particles),
+                           "basal_qc_probe_auroc": basal_qc_probe_auroc(m, adata, seed=seed)})
+        branches = [(name, True)] + ([(f"{name}:artifact-branch", False)] if m.config.artifact_model else [])
+        for branch, artifact_free in branches:
+            cells, rates = _generated_rates(m, everything + [control], reg.genes, model.qc, paper_reference, ks, doublets,
+                                            n_generated, artifact_free, basal, seed)
+            add(branch, "generated", rates)
+        if cell_level:
+            generated = m.sample(everything + [control], n_cells=n_generated, artifact_free=True, seed=seed, basal=basal)
+            for split, truth in truths.items():
+                add(name, split, cell_metrics(generated.X, generated.obs[reg.perturbation_key], real[split_cells[split]],
+                                              labels[split_cells[split]], list(truth.index), control, pca, seed=seed))
+        corrected = m.get_corrected_counts(adata[held_out], kind="sample", seed=seed).X
+        for group, rows in (("passing", passing[held_out]), ("failing", ~passing[held_out])):
+            if rows.any():
+                add(name, f"corrected-{group}", qc_pass_rates(corrected[rows], reg.genes, model.qc, ks, doublets, seed))
+        if m.config.artifact_model and simulated:
+            offset = np.linalg.norm(m.get_latent(adata).obsm["artifact"], axis=1)
+            add(name, "all", {"artifact_auroc": float(roc_auc_score(adata.obs["is_artifact"].to_numpy(), offset))})
         if simulated:
             add(name, "all", {"mask_auroc": mask_recovery_auroc(m, adata)})
-    real = get_counts(adata, reg.layer)
-    add("data", "real", qc_pass_rates(real, reg.genes, model.qc, ks, doublets))
+    if ceiling:
+        say("data ceiling: each split against itself, in halves", flush=True)
+        for split in truths:
+            a, b, half = data_ceiling(adata, split, seed)
+            if len(a) == 0:
+                continue
+            add("ceiling", split, {**ate_metrics(a, b), "discrimination_score_l1": discrimination_score_l1(a, b, targets)})
+            if cell_level:
+                cells_a, cells_b = split_cells[split] & half, split_cells[split] & ~half
+                add("ceiling", split, cell_metrics(real[cells_a], labels[cells_a], real[cells_b], labels[cells_b],
+                                                   list(a.index), control, pca, seed=seed))
+    real_doublets = adata.obs["qc_fail_doublet"].to_numpy(bool) if doublets and "qc_fail_doublet" in adata.obs else None
+    for split, rows in [("real", np.ones(adata.n_obs, bool))] + [(s, in_split == s) for s in truths]:
+        called = None if real_doublets is None else real_doublets[rows]
+        add("data", split, {**qc_pass_rates(real[rows], reg.genes, model.qc, ks, doublets=False, doublet_flags=called),
+                            **paper_qc_pass_rates(real[rows], reg.genes, paper_reference, ks, called)})
     return pd.DataFrame(records)

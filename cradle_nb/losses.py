@@ -131,7 +131,7 @@ class CradleModule(nn.Module):
         fail = batch["qc"].amax(-1) > 0
         use_weights = self.artifact_model and self.config.balanced_reconstruction
         weight = balanced_weights(fail) if use_weights else torch.ones_like(reconstruction)
-        counterfactual = self.counterfactual_term(batch, counts_projection, embedding_projection, qc)
+        counterfactual = self.counterfactual_term(batch, counts_projection, embedding_projection, qc, (z_mean, z_scale))
         loss = -(weight * reconstruction - kl_basal - kl_global).mean() + self.config.beta * counterfactual
         return LossTerms(loss, reconstruction, kl_basal, kl_global, counterfactual, weight)
 
@@ -149,20 +149,29 @@ class CradleModule(nn.Module):
             h = h + torch.matmul(1 - qc if flip_qc else qc, artifact)
         return h
 
-    def counterfactual_term(self, batch, counts_projection, embedding_projection, qc) -> torch.Tensor:
-        "KL(q(z | r, d, a') || q_cf(z | x, d, a')) over cells with a reference, reduced by sum or mean."
+    def counterfactual_term(self, batch, counts_projection, embedding_projection, qc, factual=None) -> torch.Tensor:
+        "KL(q(z | r, d, a') || q(z | x, d, a')) (or q(z | x, d, a) with the factual encoding) over cells with a reference."
+        cfg = self.config
         zero = counts_projection.new_zeros(())
-        if not self.artifact_model or self.config.beta == 0 or "reference" not in batch:
+        if not self.artifact_model or cfg.beta == 0 or "reference" not in batch:
             return zero
         has = batch["has_reference"]
         if not has.any():
             return zero
         encoder, n = self.guide.encoder, int(has.sum())
         offsets = self.offsets_projection(embedding_projection, batch["dosage"][has], qc[has], flip_qc=True)
-        both = torch.cat([counts_projection[has], encoder.project_counts(batch["reference"][has])])   # x_i and r_i
-        mean, scale = encoder.head(both, torch.cat([offsets, offsets], dim=-2))                      # one pass for both
-        kl = gaussian_kl(mean[:, n:], scale[:, n:], mean[:, :n], scale[:, :n]).sum(-1).mean(0)
-        return kl.sum() if self.config.counterfactual_reduction == "sum" else kl.mean()
+        reference = encoder.project_counts(batch["reference"][has])
+        if cfg.counterfactual_encoding == "factual":
+            r_mean, r_scale = encoder.head(reference, offsets)
+            x_mean, x_scale = factual[0][:, has], factual[1][:, has]
+        else:
+            both = torch.cat([counts_projection[has], reference])                                   # x_i and r_i
+            mean, scale = encoder.head(both, torch.cat([offsets, offsets], dim=-2))                 # one pass for both
+            x_mean, x_scale, r_mean, r_scale = mean[:, :n], scale[:, :n], mean[:, n:], scale[:, n:]
+        if cfg.detach_reference:
+            r_mean, r_scale = r_mean.detach(), r_scale.detach()
+        kl = gaussian_kl(r_mean, r_scale, x_mean, x_scale).sum(-1).mean(0)
+        return kl.sum() if cfg.counterfactual_reduction == "sum" else kl.mean()
 
 # %% ../nbs/04_losses.ipynb #acb5f7ac
 def _log_ratio(dist_q, dist_p, value) -> torch.Tensor:

@@ -42,11 +42,13 @@ class ModelConfig:
     mask_temperature: float = 0.5
     beta: float = 0.5
     counterfactual_reduction: str = "mean"
+    counterfactual_encoding: str = "counterfactual"
+    detach_reference: bool = False
     balanced_reconstruction: bool = True
 
     def __post_init__(self):
         choices = {"likelihood": LIKELIHOODS, "combine": COMBINE, "embedding_guide": ("correlated", "mean_field"),
-                   "counterfactual_reduction": ("sum", "mean")}
+                   "counterfactual_reduction": ("sum", "mean"), "counterfactual_encoding": ("counterfactual", "factual")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}={getattr(self, name)!r} is not one of {allowed}")

@@ -16,8 +16,8 @@ import seaborn as sns
 from .evaluate import data_ate, top_genes
 
 # %% auto #0
-__all__ = ['plot_history', 'plot_ate_scatter', 'plot_qc_pass_rates', 'embed_2d', 'plot_basal_latent', 'plot_masks',
-           'save_demo_plots']
+__all__ = ['plot_history', 'plot_ate_scatter', 'plot_qc_pass_rates', 'plot_qc_flags', 'embed_2d', 'plot_basal_latent',
+           'plot_masks', 'save_demo_plots']
 
 # %% ../nbs/07_plots.ipynb #d93936ad
 def _finish(fig, path):
@@ -54,11 +54,26 @@ def plot_ate_scatter(model, adata, split: str = "test", n_particles: int = 500, 
 
 def plot_qc_pass_rates(metrics: pd.DataFrame, path=None):
     "QC pass rate of generated cells per model and k, with the real cells as reference."
-    df = metrics[metrics["metric"].str.startswith("qc_pass_rate")].copy()
+    df = metrics[metrics["metric"].str.startswith("qc_pass_rate") & metrics["split"].isin(["generated", "real"])].copy()
     df["k"] = df["metric"].str.extract(r"k(\d+)")[0]
     fig, ax = plt.subplots(figsize=(5.5, 3.2))
     sns.barplot(df, x="model", y="value", hue="k", ax=ax)
     ax.set(ylabel="QC pass rate", ylim=(0, 1), title="generated cells passing the real data's QC"); ax.tick_params(axis="x", rotation=20)
+    return _finish(fig, path)
+
+
+def plot_qc_flags(metrics: pd.DataFrame, k: float = 3, path=None):
+    "Fraction of cells failing each QC flag at `k`: real cells beside each model's clean and artifact branches, one panel per protocol."
+    df = metrics[metrics["split"].isin(["generated", "real"]) & metrics["metric"].str.contains(rf"qc_flag_rate_.+_k{k:g}$")].copy()
+    df["protocol"] = np.where(df["metric"].str.startswith("paper_"), "the paper's protocol", "our protocol")
+    df["flag"] = df["metric"].str.replace(r"^(paper_)?qc_flag_rate_", "", regex=True).str.replace(rf"_k{k:g}$", "", regex=True)
+    df["cells"] = df["model"].replace({"data": "real cells"})
+    protocols = sorted(df["protocol"].unique())
+    fig, axes = plt.subplots(1, len(protocols), figsize=(5.5 * len(protocols), 3.6), squeeze=False)
+    for ax, protocol in zip(axes[0], protocols):
+        sns.barplot(df[df["protocol"] == protocol], x="flag", y="value", hue="cells", ax=ax)
+        ax.set(title=f"{protocol}, k = {k:g}", ylabel="fraction of cells failing", xlabel="")
+        ax.tick_params(axis="x", rotation=20); ax.legend(fontsize=7)
     return _finish(fig, path)
 
 # %% ../nbs/07_plots.ipynb #c4a1be6f
@@ -110,6 +125,7 @@ def save_demo_plots(models: dict, adata, metrics: pd.DataFrame, out, embedding: 
     paths = {"training_curves.png": lambda p: plot_history(models, p),
              "ate_scatter.png": lambda p: plot_ate_scatter(main, adata, path=p),
              "qc_pass_rates.png": lambda p: plot_qc_pass_rates(metrics, p),
+             "qc_flags.png": lambda p: plot_qc_flags(metrics, 3, p),
              "basal_latent.png": lambda p: plot_basal_latent(main, adata, embedding, p),
              "masks.png": lambda p: plot_masks(main, adata, p)}
     for name, draw in paths.items():

@@ -18,8 +18,8 @@ from .data import get_counts, get_registry
 
 # %% auto #0
 __all__ = ['GENE_GROUPS', 'TAILS', 'LOG_SCALE', 'QC_UNS_KEY', 'qc_metrics', 'mad_threshold', 'flag_outliers', 'doublet_calls',
-           'annotate_qc', 'apply_qc', 'qc_matrix', 'CounterfactualReferences', 'sparse_row_medians',
-           'counterfactual_references']
+           'annotate_qc', 'threshold_flags', 'stored_doublet_calls', 'apply_qc', 'qc_matrix',
+           'CounterfactualReferences', 'sparse_row_medians', 'counterfactual_references']
 
 # %% ../nbs/01_qc.ipynb #8e221f0c
 GENE_GROUPS = {"mt": r"^MT-", "ribo": r"^RP[SL]\d", "hb": r"^HB(?!P)[A-Z]?\d*$"}
@@ -135,19 +135,31 @@ def annotate_qc(adata: ad.AnnData, k: float = 3.0, doublets: bool = True, layer:
     return result
 
 # %% ../nbs/01_qc.ipynb #615d3d22
-def apply_qc(counts, genes, qc: dict, doublets: bool = True, seed: int = 0) -> pd.DataFrame:
-    "Flags of new cells under stored thresholds `qc` (from `annotate_qc`); column `qc_fail` is any flag."
-    metrics = qc_metrics(counts, genes)
+def threshold_flags(metrics: pd.DataFrame, qc: dict) -> pd.DataFrame:
+    "The metric flags (no doublets) of cells with QC `metrics` under stored thresholds `qc`."
     flags = pd.DataFrame(index=metrics.index)
     for metric, threshold in qc["thresholds"].items():
         if threshold["threshold"] is not None and metric in metrics and metric not in qc.get("precomputed", {}):
             flags[metric] = flag_outliers(metrics[metric], threshold)
-    if doublets and qc.get("doublet_threshold") is not None:
-        try:
-            flags["doublet"] = doublet_calls(counts, seed, threshold=qc["doublet_threshold"])[1]
-        except ValueError:
-            pass                         # too few cells or genes for Scrublet: no doublet flag
+    return flags
 
+
+def stored_doublet_calls(counts, qc: dict, seed: int = 0) -> np.ndarray | None:
+    "Scrublet calls of new cells at the stored doublet threshold; None when there is none or Scrublet cannot run."
+    if qc.get("doublet_threshold") is None:
+        return None
+    try:
+        return doublet_calls(counts, seed, threshold=qc["doublet_threshold"])[1]
+    except ValueError:                   # too few cells or genes for Scrublet: no doublet flag
+        return None
+
+
+def apply_qc(counts, genes, qc: dict, doublets: bool = True, seed: int = 0) -> pd.DataFrame:
+    "Flags of new cells under stored thresholds `qc` (from `annotate_qc`); column `qc_fail` is any flag."
+    flags = threshold_flags(qc_metrics(counts, genes), qc)
+    called = stored_doublet_calls(counts, qc, seed) if doublets else None
+    if called is not None:
+        flags["doublet"] = called
     flags["qc_fail"] = flags.any(axis=1)
     return flags
 

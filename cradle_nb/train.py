@@ -27,8 +27,9 @@ from .model import ModelConfig
 from .qc import QC_UNS_KEY, annotate_qc, counterfactual_references, qc_matrix
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FILES', 'select_device', 'default_max_epochs', 'TrainingDiverged', 'CradleVAE', 'train', 'save', 'load',
-           'predict_normalised_mean', 'predict_ate', 'sample', 'get_latent']
+__all__ = ['CHECKPOINT_FILES', 'BASAL_SOURCES', 'DEFAULT_BASAL', 'select_device', 'default_max_epochs', 'TrainingDiverged',
+           'CradleVAE', 'train', 'save', 'load', 'control_basal_states', 'predict_normalised_mean', 'predict_ate',
+           'sample', 'get_latent', 'get_corrected_counts']
 
 # %% ../nbs/05_train.ipynb #efdf8015
 def select_device(accelerator: str = "auto") -> torch.device:
@@ -355,6 +356,10 @@ def load(cls, path: str | os.PathLike, adata: ad.AnnData) -> CradleVAE:
 CradleVAE.load = load
 
 # %% ../nbs/05_train.ipynb #7948bf2a
+BASAL_SOURCES = ("controls", "prior")
+DEFAULT_BASAL = "controls"
+
+
 def _dosage_rows(self: CradleVAE, perturbations) -> torch.Tensor:
     reg = self.registry
     labels = [perturbations] if isinstance(perturbations, str) else list(perturbations)
@@ -362,8 +367,36 @@ def _dosage_rows(self: CradleVAE, perturbations) -> torch.Tensor:
 
 
 @torch.no_grad()
+def control_basal_states(self: CradleVAE, batch_size: int = 2048) -> tuple[torch.Tensor, torch.Tensor]:
+    "Posterior mean and scale of $z$ for the QC-passing training controls, encoded with $d = 0$ and the clean QC state."
+    adata, reg = self._adata, self.registry
+    labels = adata.obs[reg.perturbation_key].astype(str).to_numpy()
+    cells = np.flatnonzero((labels == reg.control_label) & (adata.obs[SPLIT_KEY].astype(str).to_numpy() == "train")
+                           & (qc_matrix(adata)[0].max(1) == 0))
+    if len(cells) == 0:
+        raise ValueError(f"basal='controls' needs QC-passing control cells ('{reg.control_label}') in the training split "
+                         "and there are none: use basal='prior'")
+    module = self.module.to(self.device).eval()
+    counts, means, scales = get_counts(adata, reg.layer)[cells], [], []
+    for start in range(0, len(cells), batch_size):
+        x = torch.as_tensor(counts[start:start + batch_size].toarray(), device=self.device)
+        zero = torch.zeros(1, len(x), self.config.n_latent, device=self.device)
+        mean, scale = module.guide.encoder(x, zero, zero if module.artifact_model else None)
+        means.append(mean[0]); scales.append(scale[0])
+    return torch.cat(means), torch.cat(scales)
+
+
+def _basal_states(self: CradleVAE, basal: str | None):
+    "The encoded controls for `basal='controls'`, None for the prior."
+    basal = DEFAULT_BASAL if basal is None else basal
+    if basal not in BASAL_SOURCES:
+        raise ValueError(f"basal={basal!r} is not one of {BASAL_SOURCES}")
+    return self.control_basal_states() if basal == "controls" else None
+
+
+@torch.no_grad()
 def _generate(self: CradleVAE, dosage_row: torch.Tensor, n: int, library: torch.Tensor, artifact_free: bool = True,
-              chunk: int = 500) -> torch.Tensor:
+              basal_states=None, chunk: int = 500) -> torch.Tensor:
     "Counts of `n` cells generated for one dosage row, in chunks of particles (one global draw per cell)."
     module, out = self.module.to(self.device).eval(), []
     used = torch.nonzero(dosage_row).ravel().to(self.device)
@@ -372,7 +405,11 @@ def _generate(self: CradleVAE, dosage_row: torch.Tensor, n: int, library: torch.
         mask = module.guide.mask(k, hard_only=True)[:, used]
         mean, scale = module.guide.embedding(mask, used)
         d = ((mean + scale * torch.randn_like(mean)) * mask).sum(1)
-        z = torch.randn(k, self.config.n_latent, device=self.device)
+        if basal_states is None:
+            z = torch.randn(k, self.config.n_latent, device=self.device)
+        else:
+            pick = torch.randint(len(basal_states[0]), (k,), device=self.device)
+            z = basal_states[0][pick] + basal_states[1][pick] * torch.randn(k, self.config.n_latent, device=self.device)
         a = None
         if module.artifact_model and not artifact_free:
             a_mean, a_scale = module.guide.artifact()
@@ -382,23 +419,24 @@ def _generate(self: CradleVAE, dosage_row: torch.Tensor, n: int, library: torch.
     return torch.cat(out)
 
 
-def predict_normalised_mean(self: CradleVAE, perturbations, n_particles: int = 2500, artifact_free: bool = True) -> pd.DataFrame:
+def predict_normalised_mean(self: CradleVAE, perturbations, n_particles: int = 2500, artifact_free: bool = True,
+                            basal: str | None = None) -> pd.DataFrame:
     "Mean of log2(1e4 x counts / library + 1) of generated cells per perturbation (rows) and gene (columns)."
     labels = [perturbations] if isinstance(perturbations, str) else list(perturbations)
-    rows = self._dosage_rows(labels)
+    rows, states = self._dosage_rows(labels), self._basal_states(basal)
     library = torch.full((n_particles,), 1e4)
     means = []
     for row in rows:
-        x = self._generate(row, n_particles, library, artifact_free).clamp_min(0)
+        x = self._generate(row, n_particles, library, artifact_free, states).clamp_min(0)
         means.append(torch.log2(1e4 * x / x.sum(-1, keepdim=True).clamp_min(1) + 1).mean(0).numpy())
     return pd.DataFrame(np.stack(means), index=labels, columns=self.registry.genes)
 
 
-def predict_ate(self: CradleVAE, perturbations, n_particles: int = 2500, seed: int = 0) -> ad.AnnData:
+def predict_ate(self: CradleVAE, perturbations, n_particles: int = 2500, seed: int = 0, basal: str | None = None) -> ad.AnnData:
     "Model average treatment effects (perturbations x genes AnnData); `layers['mean']` holds the normalised means."
     torch.manual_seed(seed)
     labels = [perturbations] if isinstance(perturbations, str) else list(perturbations)
-    mean = self.predict_normalised_mean(labels + [self.registry.control_label], n_particles)
+    mean = self.predict_normalised_mean(labels + [self.registry.control_label], n_particles, basal=basal)
     ate = mean.iloc[:-1] - mean.iloc[-1].to_numpy()
     out = ad.AnnData(ate.to_numpy(dtype=np.float32), obs=pd.DataFrame(index=labels), var=pd.DataFrame(index=self.registry.genes))
     out.layers["mean"] = mean.iloc[:-1].to_numpy(dtype=np.float32)
@@ -407,17 +445,17 @@ def predict_ate(self: CradleVAE, perturbations, n_particles: int = 2500, seed: i
 
 
 def sample(self: CradleVAE, perturbations, n_cells: int = 100, artifact_free: bool = True,
-           library_size: float | None = None, seed: int = 0) -> ad.AnnData:
+           library_size: float | None = None, seed: int = 0, basal: str | None = None) -> ad.AnnData:
     """Generated counts: `n_cells` per perturbation, library sizes drawn from the training cells that
     pass QC (or fixed at `library_size`), clean branch when `artifact_free`, else every QC flag on."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     labels = [perturbations] if isinstance(perturbations, str) else list(perturbations)
-    data = self._library_pool()
+    data, states = self._library_pool(), self._basal_states(basal)
     blocks, obs = [], []
     for label, row in zip(labels, self._dosage_rows(labels)):
         library = torch.full((n_cells,), float(library_size)) if library_size else torch.as_tensor(rng.choice(data, n_cells), dtype=torch.float32)
-        blocks.append(self._generate(row, n_cells, library, artifact_free).numpy())
+        blocks.append(self._generate(row, n_cells, library, artifact_free, states).numpy())
         obs += [label] * n_cells
     X = np.concatenate(blocks).astype(np.float32)
     return ad.AnnData(X, obs=pd.DataFrame({self.registry.perturbation_key: pd.Categorical(obs),
@@ -433,7 +471,7 @@ def _library_pool(self: CradleVAE) -> np.ndarray:
     return np.asarray(counts[train].sum(1)).ravel()
 
 
-for _f in (_dosage_rows, _generate, predict_normalised_mean, predict_ate, sample, _library_pool):
+for _f in (_dosage_rows, control_basal_states, _basal_states, _generate, predict_normalised_mean, predict_ate, sample, _library_pool):
     setattr(CradleVAE, _f.__name__, _f)
 
 # %% ../nbs/05_train.ipynb #6b5b020a
@@ -465,3 +503,30 @@ def get_latent(self: CradleVAE, adata: ad.AnnData | None = None, batch_size: int
 
 
 CradleVAE.get_latent = get_latent
+
+# %% ../nbs/05_train.ipynb #f5481c92
+@torch.no_grad()
+def get_corrected_counts(self: CradleVAE, adata: ad.AnnData | None = None, kind: str = "mean", seed: int = 0,
+                         batch_size: int = 2048) -> ad.AnnData:
+    "Each cell decoded on the clean branch from its own basal state, perturbation offset and library size (X and `layers['corrected']`)."
+    if kind not in ("mean", "sample"):
+        raise ValueError(f"kind={kind!r} is not 'mean' or 'sample'")
+    adata = self._adata if adata is None else adata
+    torch.manual_seed(seed)
+    latent = self.get_latent(adata, batch_size)
+    library = torch.as_tensor(np.asarray(get_counts(adata, self.registry.layer).sum(1), dtype=np.float32).ravel())
+    module, blocks = self.module.to(self.device).eval(), []
+    for start in range(0, adata.n_obs, batch_size):
+        rows = slice(start, start + batch_size)
+        z, d = (torch.as_tensor(latent.obsm[key][rows], device=self.device) for key in ("basal", "perturbation"))
+        lib = library[rows].clamp_min(1).to(self.device)
+        logits = module.generative.logits(z, d)
+        out = module.generative.distribution(logits, lib).sample() if kind == "sample" else torch.softmax(logits, -1) * lib[:, None]
+        blocks.append(out.cpu().numpy())
+    corrected = np.concatenate(blocks).astype(np.float32)
+    result = ad.AnnData(corrected, obs=adata.obs.copy(), var=pd.DataFrame(index=self.registry.genes))
+    result.layers["corrected"] = corrected
+    return result
+
+
+CradleVAE.get_corrected_counts = get_corrected_counts

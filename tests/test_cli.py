@@ -46,8 +46,31 @@ def test_evaluate_writes_metrics_records(trained):
     models = {r["model"] for r in records}
     assert {"cradle-vae", "additive", "no-change"} <= models
     assert any(r["metric"] == "qc_pass_rate_k3" and r["model"] == "cradle-vae" for r in records)
-    for plot in ["training_curves.png", "ate_scatter.png", "qc_pass_rates.png", "basal_latent.png", "masks.png"]:
+    for plot in ["training_curves.png", "ate_scatter.png", "qc_pass_rates.png", "qc_flags.png", "basal_latent.png", "masks.png"]:
         assert (trained / plot).stat().st_size > 1000, plot
+
+
+def test_evaluate_several_runs_in_one_table(trained):
+    "CRADLE-VAE and SAMS-VAE of one set-up, named from their configurations, with the baselines and the ceiling once."
+    sams = run("train", str(trained / "screen.h5ad"), "--perturbation-key", "condition", "--control", "control",
+               "--out", str(trained / "sams"), "--max-epochs", "2", "--no-artifact-model", "--config", str(trained / "config.yaml"))
+    assert sams.returncode == 0, sams.stderr
+    out = trained / "both" / "metrics.json"
+    out.parent.mkdir()
+    result = run("evaluate", str(trained / "run"), str(trained / "sams"), "--out", str(out), "--n-particles", "50", "--basal", "prior")
+    assert result.returncode == 0, result.stderr
+    records = json.loads(out.read_text())
+    models = [r["model"] for r in records if r["metric"] == "pearson_delta" and r["split"] == "test"]
+    assert sorted(models) == ["additive", "ceiling", "cradle-vae", "no-change", "sams-vae"]
+    metrics = {r["metric"] for r in records}
+    assert {"paper_qc_pass_rate_k3", "basal_qc_probe_auroc", "discrimination_score_l1", "energy_distance",
+            "de_overlap_top50", "pearson_delta_systema"} <= metrics
+    # a run set up with another split cannot join the table
+    other = run("train", str(trained / "screen.h5ad"), "--perturbation-key", "condition", "--control", "control",
+                "--out", str(trained / "seed1"), "--max-epochs", "1", "--seed", "1", "--config", str(trained / "config.yaml"))
+    assert other.returncode == 0, other.stderr
+    refused = run("evaluate", str(trained / "run"), str(trained / "seed1"))
+    assert refused.returncode == 2 and "set up differently" in refused.stderr and "seed" in refused.stderr
 
 
 def test_predict_writes_generated_cells(trained):
