@@ -13,20 +13,22 @@ from pathlib import Path
 
 import anndata as ad
 import pandas as pd
-import torch
 
 from cradle_nb.data import simulate_perturbseq
 from cradle_nb.evaluate import evaluate, model_name
 from cradle_nb.train import CradleVAE
 
+RELEASED = {"counterfactual_encoding": "counterfactual"}      # the released code's form of the counterfactual term
 VARIANTS = {
     "cradle-vae": {},
     "sams-vae": {"artifact_model": False},
     "cradle-vae-beta0": {"beta": 0.0},
-    "cradle-vae-partner1": {"n_reference_partners": 1},
-    "cradle-vae-factual": {"counterfactual_encoding": "factual"},
-    "cradle-vae-detached": {"detach_reference": True},
     "cradle-vae-beta2": {"beta": 2.0},
+    "cradle-vae-detached": {"detach_reference": True},
+    "cradle-vae-partner1": {"n_reference_partners": 1},
+    "cradle-vae-released": RELEASED,
+    "cradle-vae-released-detached": {**RELEASED, "detach_reference": True},
+    "cradle-vae-released-partner1": {**RELEASED, "n_reference_partners": 1},
 }
 
 
@@ -65,7 +67,7 @@ def main(argv=None):
             model = CradleVAE(adata, n_latent=args.n_latent, **VARIANTS[variant])
             model.train(max_epochs=args.max_epochs, batch_size=256, lr=1e-3, patience=args.patience, seed=seed, progress=False)
             train_s = time.time() - start
-            best = int(model.history["val_loss"].idxmin()) + 1
+            best = int(model.history["val_elbo"].idxmax()) + 1
             rows = []
             for basal in ("controls", "prior"):
                 m = evaluate(model, adata, baselines=basal == "controls", n_particles=args.n_particles, basal=basal,
@@ -74,7 +76,8 @@ def main(argv=None):
                 m["model"] = m["model"].replace({name: variant, f"{name}:artifact-branch": f"{variant}:artifact-branch"})
                 rows.append(m.assign(basal=basal))
             table = pd.concat(rows).assign(variant=variant, seed=seed, epochs=len(model.history), best_epoch=best,
-                                           train_seconds=round(train_s, 1), dataset=args.dataset)
+                                           train_seconds=round(train_s, 1), dataset=args.dataset,
+                                           stopping="validation ELBO")
             table.to_csv(out, mode="a", header=not out.exists(), index=False)
             done = pd.read_csv(out)
             print(f"{variant} seed {seed}: {len(model.history)} epochs (best {best}), {train_s:.0f} s training, "

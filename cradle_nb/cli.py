@@ -29,7 +29,7 @@ __all__ = ['MODEL_OPTIONS', 'TRAIN_OPTIONS', 'read_config', 'read_data', 'write_
 MODEL_OPTIONS = ("n_latent", "likelihood", "artifact_model", "beta", "per_flag_artifacts", "decoder_hidden",
                  "encoder_hidden", "embedding_hidden", "combine", "mask_prior", "counterfactual_reduction",
                  "counterfactual_encoding", "detach_reference", "n_reference_partners")
-TRAIN_OPTIONS = ("max_epochs", "batch_size", "lr", "n_particles", "patience", "seed", "accelerator", "mixed_precision")
+TRAIN_OPTIONS = ("max_epochs", "batch_size", "lr", "n_particles", "patience", "seed", "accelerator", "mixed_precision", "monitor")
 
 
 def read_config(path: str | None) -> dict:
@@ -89,7 +89,7 @@ def cmd_train(args) -> None:
     model.train(**train_kw)
     out = model.save(args.out)
     (out / "setup.json").write_text(json.dumps(setup, indent=1))
-    print(f"saved to {out} ({len(model.history)} epochs, best validation loss {model.history['val_loss'].min():.2f})")
+    print(f"saved to {out} ({len(model.history)} epochs, best validation ELBO {model.history['val_elbo'].max():.2f})")
 
 
 def read_setup(run: str) -> dict:
@@ -164,7 +164,7 @@ def cmd_demo(args) -> None:
         models[name] = CradleVAE(adata, **size, **extra).train(**budget)
         models[name].save(out / name)
     metrics = evaluate(models["cradle-vae"], adata, others={k: v for k, v in models.items() if k != "cradle-vae"},
-                       n_particles=args.n_particles)
+                       n_particles=args.n_particles, progress=True)
     write_metrics(metrics, out / "metrics.json")
     save_demo_plots(models, adata, metrics, out)
     print(metrics_table(metrics))

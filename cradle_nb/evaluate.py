@@ -15,7 +15,7 @@ import torch
 import anndata as ad
 import scanpy as sc
 
-from .data import SPLIT_KEY, get_counts, get_registry, parse_perturbation, make_dataloader
+from .data import SPLIT_KEY, get_counts, get_registry, parse_perturbation, make_dataloader, stratified_split
 from .losses import iwelbo
 from .model import ModelConfig
 from .qc import doublet_calls, qc_matrix, qc_metrics, stored_doublet_calls, threshold_flags
@@ -25,7 +25,8 @@ __all__ = ['PAPER_QC_TAILS', 'perturbseq_normalise', 'group_means', 'reference_c
            'discrimination_score_l1', 'additive_prediction', 'thresholds_at', 'flag_rates', 'qc_pass_rates',
            'paper_qc_metrics', 'paper_qc_reference', 'paper_qc_flags', 'chunked_doublet_calls', 'paper_qc_pass_rates',
            'log_normalise', 'de_genes', 'de_agreement', 'energy_distance', 'cell_metrics', 'basal_qc_probe_auroc',
-           'true_ate', 'mask_recovery_auroc', 'mean_iwelbo', 'model_name', 'data_ceiling', 'evaluate']
+           'basal_perturbation_probe', 'true_ate', 'mask_recovery_auroc', 'mean_iwelbo', 'model_name', 'data_ceiling',
+           'real_pca', 'split_cells', 'ceiling_metrics', 'evaluate']
 
 # %% ../nbs/06_evaluate.ipynb #d1a0e7ab
 def perturbseq_normalise(counts) -> sp.csr_matrix:
@@ -304,22 +305,46 @@ def cell_metrics(pred_counts, pred_labels, real_counts, real_labels, perturbatio
     return out
 
 
-def basal_qc_probe_auroc(model, adata, cells: np.ndarray | None = None, seed: int = 0) -> float:
-    "Cross-validated AUROC of a logistic regression predicting `qc_fail` from the basal latent of `cells` (default: held-out cells)."
+def _basal_probe(model, adata, cells, target: np.ndarray, score: str, seed: int) -> float:
+    "5-fold cross-validated logistic-regression probe of `target` from the basal latent (posterior means) of `cells`."
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+    basal = model.get_latent(adata[cells]).obsm["basal"]
+    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    folds = StratifiedKFold(5, shuffle=True, random_state=seed)
+    method = "predict_proba" if score == "auroc" else "predict"
+    predicted = cross_val_predict(probe, basal, target, cv=folds, method=method)
+    if score == "auroc":
+        from sklearn.metrics import roc_auc_score
+        return float(roc_auc_score(target, predicted[:, 1]))
+    from sklearn.metrics import balanced_accuracy_score
+    return float(balanced_accuracy_score(target, predicted))
+
+
+def basal_qc_probe_auroc(model, adata, cells: np.ndarray | None = None, seed: int = 0) -> float:
+    "Cross-validated AUROC of a logistic regression predicting `qc_fail` from the basal latent of `cells` (default: held-out cells)."
     if cells is None:
         cells = adata.obs[SPLIT_KEY].astype(str).to_numpy() != "train"
     fail = qc_matrix(adata)[0].max(1)[cells] > 0
     if min(fail.sum(), (~fail).sum()) < 10:
         return float("nan")
-    basal = model.get_latent(adata[cells]).obsm["basal"]
-    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
-    folds = StratifiedKFold(5, shuffle=True, random_state=seed)
-    return float(roc_auc_score(fail, cross_val_predict(probe, basal, fail, cv=folds, method="predict_proba")[:, 1]))
+    return _basal_probe(model, adata, cells, fail, "auroc", seed)
+
+
+def basal_perturbation_probe(model, adata, cells: np.ndarray | None = None, seed: int = 0) -> float:
+    """Balanced accuracy of a logistic regression reading the perturbation from the basal latent of `cells`
+    (default: held-out cells of perturbations with at least 10 of them); chance is 1 / the number of perturbations."""
+    reg = get_registry(adata)
+    labels = adata.obs[reg.perturbation_key].astype(str).to_numpy()
+    if cells is None:
+        cells = adata.obs[SPLIT_KEY].astype(str).to_numpy() != "train"
+    sizes = pd.Series(labels[cells]).value_counts()
+    cells = cells & np.isin(labels, sizes.index[sizes >= 10])
+    if len(np.unique(labels[cells])) < 2:
+        return float("nan")
+    return _basal_probe(model, adata, cells, labels[cells], "balanced_accuracy", seed)
 
 # %% ../nbs/06_evaluate.ipynb #b32b861d
 def true_ate(adata) -> pd.DataFrame:
@@ -378,11 +403,56 @@ def model_name(model) -> str:
 
 
 def data_ceiling(adata, split: str, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-    "The split's cells and reference controls halved at random: ATE of half A, ATE of half B, and the mask of A."
-    half = np.random.default_rng(seed).random(adata.n_obs) < 0.5
+    """The split's cells and reference controls halved at random within each perturbation and split: ATE of half A,
+    ATE of half B, and the mask of A. The halves come from their own random stream (`[seed, 1]`): drawn from `seed`
+    alone they would repeat the draws that made the split, and a split's cells would all fall in one half."""
+    groups = adata.obs[get_registry(adata).perturbation_key].astype(str) + "|" + adata.obs[SPLIT_KEY].astype(str)
+    half = stratified_split(groups.to_numpy(), {"A": 0.5, "B": 0.5}, seed=[seed, 1]) == "A"
     a, b = data_ate(adata, split, cells=half, controls=half), data_ate(adata, split, cells=~half, controls=~half)
     common = a.index.intersection(b.index)
     return a.loc[common], b.loc[common], half
+
+
+def real_pca(adata, seed: int = 0):
+    "PCA (up to 50 components) of the QC-passing real cells, log-normalised (at most 10,000 of them): the space of `energy_distance`."
+    from sklearn.decomposition import PCA
+    reg = get_registry(adata)
+    passing = np.flatnonzero(qc_matrix(adata)[0].max(1) == 0)
+    fit = np.random.default_rng(seed).permutation(passing)[:10_000]
+    return PCA(min(50, adata.n_vars - 1, len(fit) - 1), random_state=seed).fit(log_normalise(get_counts(adata, reg.layer)[fit]).toarray())
+
+
+def split_cells(adata, split: str, truth: pd.DataFrame) -> np.ndarray:
+    "The real cells a split is scored on: its QC-passing cells of the perturbations in `truth`, and its reference controls."
+    reg = get_registry(adata)
+    labels = adata.obs[reg.perturbation_key].astype(str).to_numpy()
+    passing = qc_matrix(adata)[0].max(1) == 0
+    in_split = adata.obs[SPLIT_KEY].astype(str).to_numpy() == split
+    return (passing & in_split & np.isin(labels, truth.index)) | reference_controls(adata, split)
+
+
+def ceiling_metrics(adata, cell_level: bool = True, pca=None, seed: int = 0) -> pd.DataFrame:
+    "Records of the data ceiling: each split's real cells, halved, one half predicting the other (ATE and cell-level metrics)."
+    reg = get_registry(adata)
+    labels = adata.obs[reg.perturbation_key].astype(str).to_numpy()
+    targets = {p: parse_perturbation(p, reg.control_label, reg.delimiter) for p in set(labels) - {reg.control_label}}
+    real, records = get_counts(adata, reg.layer), []
+    pca = real_pca(adata, seed) if cell_level and pca is None else pca
+    for split in ("train", "val", "test"):
+        truth = data_ate(adata, split)
+        if len(truth) == 0:
+            continue
+        a, b, half = data_ceiling(adata, split, seed)
+        if len(a) == 0:
+            continue
+        metrics = {**ate_metrics(a, b), "discrimination_score_l1": discrimination_score_l1(a, b, targets)}
+        if cell_level:
+            cells = split_cells(adata, split, truth)
+            cells_a, cells_b = cells & half, cells & ~half
+            metrics.update(cell_metrics(real[cells_a], labels[cells_a], real[cells_b], labels[cells_b], list(a.index),
+                                        reg.control_label, pca, seed=seed))
+        records += [{"model": "ceiling", "split": split, "metric": k, "value": v} for k, v in metrics.items()]
+    return pd.DataFrame(records)
 
 
 def _generated_rates(model, labels, genes, qc, paper_reference, ks, doublets, n_generated, artifact_free, basal, seed):
@@ -391,8 +461,7 @@ def _generated_rates(model, labels, genes, qc, paper_reference, ks, doublets, n_
     at_1e4 = model.sample(labels, n_cells=n_generated, artifact_free=artifact_free, library_size=1e4, seed=seed, basal=basal)
     key = model.registry.perturbation_key
     paper_doublets = chunked_doublet_calls(at_1e4.X, at_1e4.obs[key], seed=seed) if doublets else None
-    return cells, {**qc_pass_rates(cells.X, genes, qc, ks, doublets, seed),
-                   **paper_qc_pass_rates(at_1e4.X, genes, paper_reference, ks, paper_doublets)}
+    return {**qc_pass_rates(cells.X, genes, qc, ks, doublets, seed), **paper_qc_pass_rates(at_1e4.X, genes, paper_reference, ks, paper_doublets)}
 
 
 def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n_particles: int = 2500,
@@ -400,7 +469,6 @@ def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n
              basal: str | None = None, ceiling: bool = True, cell_level: bool = True, seed: int = 0,
              progress: bool = False) -> pd.DataFrame:
     "Tidy metrics of `model` (named by `model_name`), `others` (keyed by name), the baselines and the data ceiling."
-    from sklearn.decomposition import PCA
     from sklearn.metrics import roc_auc_score
     say = print if progress else (lambda *a, **k: None)
     reg = get_registry(adata)
@@ -430,24 +498,23 @@ def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n
     passing = qc_matrix(adata)[0].max(1) == 0
     in_split = adata.obs[SPLIT_KEY].astype(str).to_numpy()
     held_out = in_split != "train"
-    split_cells = {s: (passing & (in_split == s) & np.isin(labels, t.index)) | reference_controls(adata, s) for s, t in truths.items()}
-    fit = np.random.default_rng(seed).permutation(np.flatnonzero(passing))[:10_000]
-    pca = PCA(min(50, adata.n_vars - 1, len(fit) - 1), random_state=seed).fit(log_normalise(real[fit]).toarray())
+    scored = {s: split_cells(adata, s, t) for s, t in truths.items()}
+    pca = real_pca(adata, seed) if cell_level else None
     paper_reference = paper_qc_reference(real, reg.genes)
     for name, m in models.items():
         say(f"{name}: generated cells, QC, held-out likelihood and latent probe", flush=True)
         add(name, "test", {"iwelbo": mean_iwelbo(m, adata, "test", iwelbo_particles),
-                           "basal_qc_probe_auroc": basal_qc_probe_auroc(m, adata, seed=seed)})
+                           "basal_qc_probe_auroc": basal_qc_probe_auroc(m, adata, seed=seed),
+                           "basal_perturbation_probe": basal_perturbation_probe(m, adata, seed=seed)})
         branches = [(name, True)] + ([(f"{name}:artifact-branch", False)] if m.config.artifact_model else [])
         for branch, artifact_free in branches:
-            cells, rates = _generated_rates(m, everything + [control], reg.genes, model.qc, paper_reference, ks, doublets,
-                                            n_generated, artifact_free, basal, seed)
-            add(branch, "generated", rates)
+            add(branch, "generated", _generated_rates(m, everything + [control], reg.genes, model.qc, paper_reference, ks,
+                                                      doublets, n_generated, artifact_free, basal, seed))
         if cell_level:
             generated = m.sample(everything + [control], n_cells=n_generated, artifact_free=True, seed=seed, basal=basal)
             for split, truth in truths.items():
-                add(name, split, cell_metrics(generated.X, generated.obs[reg.perturbation_key], real[split_cells[split]],
-                                              labels[split_cells[split]], list(truth.index), control, pca, seed=seed))
+                add(name, split, cell_metrics(generated.X, generated.obs[reg.perturbation_key], real[scored[split]],
+                                              labels[scored[split]], list(truth.index), control, pca, seed=seed))
         corrected = m.get_corrected_counts(adata[held_out], kind="sample", seed=seed).X
         for group, rows in (("passing", passing[held_out]), ("failing", ~passing[held_out])):
             if rows.any():
@@ -459,15 +526,7 @@ def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n
             add(name, "all", {"mask_auroc": mask_recovery_auroc(m, adata)})
     if ceiling:
         say("data ceiling: each split against itself, in halves", flush=True)
-        for split in truths:
-            a, b, half = data_ceiling(adata, split, seed)
-            if len(a) == 0:
-                continue
-            add("ceiling", split, {**ate_metrics(a, b), "discrimination_score_l1": discrimination_score_l1(a, b, targets)})
-            if cell_level:
-                cells_a, cells_b = split_cells[split] & half, split_cells[split] & ~half
-                add("ceiling", split, cell_metrics(real[cells_a], labels[cells_a], real[cells_b], labels[cells_b],
-                                                   list(a.index), control, pca, seed=seed))
+        records += ceiling_metrics(adata, cell_level, pca, seed).to_dict("records")
     real_doublets = adata.obs["qc_fail_doublet"].to_numpy(bool) if doublets and "qc_fail_doublet" in adata.obs else None
     for split, rows in [("real", np.ones(adata.n_obs, bool))] + [(s, in_split == s) for s in truths]:
         called = None if real_doublets is None else real_doublets[rows]

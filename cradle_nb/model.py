@@ -42,7 +42,7 @@ class ModelConfig:
     mask_temperature: float = 0.5
     beta: float = 0.5
     counterfactual_reduction: str = "mean"
-    counterfactual_encoding: str = "counterfactual"
+    counterfactual_encoding: str = "factual"
     detach_reference: bool = False
     balanced_reconstruction: bool = True
 

@@ -29,7 +29,7 @@ from .qc import QC_UNS_KEY, annotate_qc, counterfactual_references, qc_matrix
 # %% auto #0
 __all__ = ['CHECKPOINT_FILES', 'BASAL_SOURCES', 'DEFAULT_BASAL', 'select_device', 'default_max_epochs', 'TrainingDiverged',
            'CradleVAE', 'train', 'save', 'load', 'control_basal_states', 'predict_normalised_mean', 'predict_ate',
-           'sample', 'get_latent', 'get_corrected_counts']
+           'sample', 'perturbation_embedding_mean', 'get_latent', 'get_corrected_counts']
 
 # %% ../nbs/05_train.ipynb #efdf8015
 def select_device(accelerator: str = "auto") -> torch.device:
@@ -138,8 +138,12 @@ def _epoch_means(rows: list[tuple[int, dict]]) -> dict:
 # %% ../nbs/05_train.ipynb #3006af79
 def train(self: CradleVAE, max_epochs: int | None = None, batch_size: int = 512, lr: float = 3e-4,
           weight_decay: float = 1e-6, n_particles: int = 5, gradient_clip: float = 100.0, patience: int = 50,
-          seed: int = 0, accelerator: str = "auto", mixed_precision: bool = False, progress: bool = True) -> CradleVAE:
-    "Train with Adam, gradient clipping and early stopping on the validation loss; continues a previous run."
+          seed: int = 0, accelerator: str = "auto", mixed_precision: bool = False, progress: bool = True,
+          monitor: str = "elbo") -> CradleVAE:
+    "Train with Adam, gradient clipping and early stopping on the validation ELBO (or `monitor='loss'`); continues a previous run."
+    if monitor not in ("elbo", "loss"):
+        raise ValueError(f"monitor={monitor!r} is not 'elbo' or 'loss'")
+    criterion = (lambda row: -row["val_elbo"]) if monitor == "elbo" else (lambda row: row["val_loss"])
     data = self._tensors(self._adata)
     train_set, val_set = self._dataset(data, "train"), self._dataset(data, "val")
     max_epochs = default_max_epochs(len(train_set)) if max_epochs is None else max_epochs
@@ -150,7 +154,7 @@ def train(self: CradleVAE, max_epochs: int | None = None, batch_size: int = 512,
         optimizer.load_state_dict(self._optimizer_state)
     autocast = mixed_precision and self.device.type == "cuda"
     start = len(self.history)
-    best = self.history["val_loss"].min() if start else np.inf
+    best = min(criterion(r) for _, r in self.history.iterrows()) if start else np.inf
     best_state = copy.deepcopy(module.state_dict())
     since_best, rows = 0, []
     torch.manual_seed(seed + start)
@@ -178,8 +182,8 @@ def train(self: CradleVAE, max_epochs: int | None = None, batch_size: int = 512,
                **{f"val_{k}": v for k, v in val.items()}}
         rows.append(row)
         bar.set_postfix(train=f"{row['train_loss']:.1f}", val=f"{row['val_loss']:.1f}")
-        if row["val_loss"] < best:
-            best, since_best, best_state = row["val_loss"], 0, copy.deepcopy(module.state_dict())
+        if criterion(row) < best:
+            best, since_best, best_state = criterion(row), 0, copy.deepcopy(module.state_dict())
         else:
             since_best += 1
             if since_best >= patience:
@@ -476,6 +480,13 @@ for _f in (_dosage_rows, control_basal_states, _basal_states, _generate, predict
 
 # %% ../nbs/05_train.ipynb #6b5b020a
 @torch.no_grad()
+def perturbation_embedding_mean(module, n_draws: int = 256) -> torch.Tensor:
+    "$\\mathbb E_q[E \\odot M]$ (perturbations x latent): the embedding's conditional mean times the mask, averaged over mask draws."
+    mask = module.guide.mask(n_draws, hard_only=True)
+    return (module.guide.embedding(mask)[0] * mask).mean(0)
+
+
+@torch.no_grad()
 def get_latent(self: CradleVAE, adata: ad.AnnData | None = None, batch_size: int = 2048) -> ad.AnnData:
     "Basal, perturbation and artifact latents of the cells of `adata` (default: the training AnnData) in `obsm`."
     adata = self._adata if adata is None else adata
@@ -484,8 +495,7 @@ def get_latent(self: CradleVAE, adata: ad.AnnData | None = None, batch_size: int
     counts = get_counts(adata, reg.layer)
     dosage = dosage_matrix(adata.obs[reg.perturbation_key].astype(str), reg.perturbations, reg.control_label, reg.delimiter)
     qc, _ = qc_matrix(adata, self.per_flag_artifacts) if module.artifact_model else (np.zeros((adata.n_obs, 0), np.float32), [])
-    mask = (torch.sigmoid(module.guide.mask.logits) > 0.5).float()[None]
-    embedding = module.guide.embedding(mask)[0] * mask
+    embedding = perturbation_embedding_mean(module)[None]
     artifact = module.guide.artifact()[0][None] if module.artifact_model else None
     parts = {"basal": [], "perturbation": [], "artifact": []}
     for start in range(0, adata.n_obs, batch_size):

@@ -59,3 +59,18 @@ def test_real_thp1_pipeline(papalexi):
     assert refs.has_reference.mean() > 0.5
     # the user's AnnData keeps its counts
     np.testing.assert_array_equal(adata.X.data, papalexi.X.data)
+
+
+def test_paper_qc_protocol_on_real_cells(papalexi):
+    "The released evaluation's raw-scale MAD rule on real THP-1 cells: what it can and cannot flag on this panel."
+    from cradle_nb.evaluate import paper_qc_pass_rates, paper_qc_reference
+    reference = paper_qc_reference(papalexi.X, papalexi.var_names)
+    lower_cut = reference["total_counts"]["median"] - 3 * reference["total_counts"]["mad"]
+    rates = paper_qc_pass_rates(papalexi.X, papalexi.var_names, reference)
+    # no ribosomal or haemoglobin genes: those flags exist and flag nothing; the raw-scale count cut flags only
+    # what lies below median - 3 MAD, nothing at all when that cut is negative (as on this shallow panel)
+    assert rates["paper_qc_flag_rate_pct_counts_ribo_k3"] == rates["paper_qc_flag_rate_pct_counts_hb_k3"] == 0.0
+    totals = np.asarray(papalexi.X.sum(1)).ravel()
+    assert rates["paper_qc_flag_rate_total_counts_k3"] == pytest.approx((totals < lower_cut).mean())
+    assert rates["paper_qc_flag_rate_pct_counts_mt_k3"] > 0
+    assert rates["paper_qc_pass_rate_k3"] <= rates["paper_qc_pass_rate_k4"] <= rates["paper_qc_pass_rate_k5"] < 1
