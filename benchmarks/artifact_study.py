@@ -26,6 +26,7 @@ VARIANTS = {
     "cradle-vae-beta2": {"beta": 2.0},
     "cradle-vae-detached": {"detach_reference": True},
     "cradle-vae-partner1": {"n_reference_partners": 1},
+    "cradle-vae-blind-encoder": {"encoder_sees_artifact": False},
     "cradle-vae-released": RELEASED,
     "cradle-vae-released-detached": {**RELEASED, "detach_reference": True},
     "cradle-vae-released-partner1": {**RELEASED, "n_reference_partners": 1},

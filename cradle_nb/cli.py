@@ -28,7 +28,7 @@ __all__ = ['MODEL_OPTIONS', 'TRAIN_OPTIONS', 'read_config', 'read_data', 'write_
 # %% ../nbs/08_cli.ipynb #0d52f7b5
 MODEL_OPTIONS = ("n_latent", "likelihood", "artifact_model", "beta", "per_flag_artifacts", "decoder_hidden",
                  "encoder_hidden", "embedding_hidden", "combine", "mask_prior", "counterfactual_reduction",
-                 "counterfactual_encoding", "detach_reference", "n_reference_partners")
+                 "counterfactual_encoding", "detach_reference", "encoder_sees_artifact", "n_reference_partners")
 TRAIN_OPTIONS = ("max_epochs", "batch_size", "lr", "n_particles", "patience", "seed", "accelerator", "mixed_precision", "monitor")
 
 

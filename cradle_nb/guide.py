@@ -93,7 +93,7 @@ class BasalEncoder(nn.Module):
         self.register_buffer("log_std", torch.as_tensor(log_std, dtype=torch.float32).clamp_min(1e-3))
         self.counts_input = nn.Linear(config.n_genes, H)
         self.offset_input = nn.Linear(L, H, bias=False)
-        self.artifact_input = nn.Linear(L, H, bias=False) if config.n_artifact_flags else None
+        self.artifact_input = nn.Linear(L, H, bias=False) if config.n_artifact_flags and config.encoder_sees_artifact else None
         self.body = mlp(H, H, 2 * L, n_layers - 1)
 
     def project_counts(self, x: torch.Tensor) -> torch.Tensor:

@@ -138,7 +138,7 @@ class CradleModule(nn.Module):
     def embedding_projections(self, g: GlobalSample) -> tuple[torch.Tensor, torch.Tensor | None]:
         "The encoder's first layer applied to the embeddings: $W_d (E \\odot M)$ `(K, P, H)` and $W_a A$ `(K, F, H)`."
         encoder = self.guide.encoder
-        artifact = encoder.artifact_input(g.artifact) if self.artifact_model else None
+        artifact = encoder.artifact_input(g.artifact) if encoder.artifact_input is not None else None
         return encoder.offset_input(g.perturbation_embedding), artifact
 
     def offsets_projection(self, embedding_projection, dosage, qc, flip_qc: bool = False) -> torch.Tensor:
