@@ -128,8 +128,9 @@ def cmd_evaluate(args) -> None:
     from cradle_nb.plots import save_demo_plots
     models, adata = load_runs(args.run, args.data)
     print(f"evaluating {', '.join(models)} on {adata.n_obs} cells", flush=True)
-    (first, model), others = next(iter(models.items())), dict(list(models.items())[1:])
-    metrics = evaluate(model, adata, others=others, n_particles=args.n_particles, basal=args.basal, progress=True)
+    first, *rest = models
+    metrics = evaluate(models[first], adata, others={name: models[name] for name in rest}, n_particles=args.n_particles,
+                       basal=args.basal, progress=True)
     out = Path(args.out or Path(args.run[0]) / "metrics.json")
     write_metrics(metrics, out)
     plots = save_demo_plots(models, adata, metrics, out.parent, embedding="pca")
