@@ -15,6 +15,7 @@ py_versions = ["3.10", "3.11", "3.12", "3.13"]
 
 requirements = cfg.get("requirements", "").split()
 dev_requirements = cfg.get("dev_requirements", "").split()
+eval_requirements = cfg.get("eval_requirements", "").split()   # cell-eval, the Virtual Cell Challenge evaluator
 min_python = cfg["min_python"]
 lic = licenses[cfg["license"].lower()]
 
@@ -40,7 +41,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=["cradle_nb", "cradle_nb.*"]),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={"dev": dev_requirements},
+    extras_require={"dev": dev_requirements, "eval": eval_requirements},
     python_requires=">=" + min_python,
     zip_safe=False,
     entry_points={

@@ -26,8 +26,8 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['UNS_KEY', 'SPLIT_KEY', 'SPLITS', 'MT_GENES', 'HB_GENES', 'CACHE_ENV', 'DATASETS', 'check_counts',
-           'parse_perturbation', 'perturbation_vocabulary', 'dosage_matrix', 'Registry', 'get_counts',
+__all__ = ['UNS_KEY', 'SPLIT_KEY', 'SPLITS', 'SEPARATORS', 'MT_GENES', 'HB_GENES', 'CACHE_ENV', 'DATASETS', 'check_counts',
+           'parse_perturbation', 'perturbation_vocabulary', 'dosage_matrix', 'Registry', 'get_counts', 'build_registry',
            'register_anndata', 'get_registry', 'check_split_labels', 'stratified_split', 'split_unseen_combinations',
            'assign_split', 'simulated_gene_names', 'simulate_perturbseq', 'data_cache_dir', 'DownloadError',
            'CorruptDownload', 'sha256sum', 'download', 'DatasetSpec', 'prepare_screen', 'load_dataset',
@@ -138,23 +138,50 @@ def get_counts(adata: ad.AnnData, layer: str | None = None) -> sp.csr_matrix:
     return check_counts(X, adata.obs_names, source="X" if layer is None else f"layers['{layer}']")
 
 
-def register_anndata(adata: ad.AnnData, perturbation_key: str, control_label: str = "control",
-                     layer: str | None = None, qc_key: str | None = None, split_key: str | None = None,
-                     delimiter: str = "+") -> Registry:
-    """Validate `adata` and record where its counts, perturbations, QC labels and splits are.
+def _check_cell_names(adata: ad.AnnData) -> None:
+    if not adata.obs_names.is_unique:
+        dup = adata.obs_names[adata.obs_names.duplicated()].unique()
+        raise ValueError(f"{len(dup)} cell names are duplicated (e.g. {list(dup[:3])}); splits and references are "
+                         "indexed by name: call adata.obs_names_make_unique() first")
 
-    Writes `adata.uns["cradle_nb"]` (the registry as a dict) and nothing else."""
+
+SEPARATORS = ("+", "_", "|", ",", ";", "/", ":", "-", " ")
+
+
+def _check_delimiter(labels: pd.Series, key: str, control_label: str, delimiter: str) -> None:
+    "Refuse labels that join perturbations with another separator than `delimiter` (pairs would become singles)."
+    names = set(labels) - {control_label}
+    if not names:
+        raise ValueError(f"obs['{key}'] holds only the control label '{control_label}': a screen needs perturbed cells")
+    if any(delimiter in name for name in names):
+        return
+    for sep in SEPARATORS:
+        joined = [n for n in names if sep in n and all(p in names | {control_label} for p in n.split(sep) if p)]
+        if sep != delimiter and joined:
+            raise ValueError(f"no label in obs['{key}'] contains the delimiter '{delimiter}', but {len(joined)} labels "
+                             f"join other labels with '{sep}' (e.g. '{sorted(joined)[0]}'): pass delimiter='{sep}'")
+
+
+def build_registry(adata: ad.AnnData, perturbation_key: str, control_label: str = "control",
+                   layer: str | None = None, qc_key: str | None = None, split_key: str | None = None,
+                   delimiter: str = "+") -> Registry:
+    """Validate `adata` and describe where its counts, perturbations, QC labels and splits are (`adata` is not changed).
+
+    Labels are compared as strings (`control_label=0` matches the integer label 0)."""
     if adata.n_obs == 0 or adata.n_vars == 0:
         raise ValueError(f"adata is empty: {adata.n_obs} cells x {adata.n_vars} genes")
     if not adata.var_names.is_unique:
         dup = adata.var_names[adata.var_names.duplicated()].unique()
         raise ValueError(f"{len(dup)} gene names are duplicated (e.g. {list(dup[:3])}); "
                          "call adata.var_names_make_unique() first")
+    _check_cell_names(adata)
     labels = _require_column(adata.obs, perturbation_key, "perturbation").astype(str)
+    control_label = str(control_label)
     if control_label not in set(labels):
         common = labels.value_counts().index[:5].tolist()
         raise ValueError(f"control label '{control_label}' does not occur in obs['{perturbation_key}'] "
-                         f"(most common labels: {common})")
+                         f"(most common labels, compared as strings: {common})")
+    _check_delimiter(labels, perturbation_key, control_label, delimiter)
     if qc_key is not None:
         qc = _require_column(adata.obs, qc_key, "QC")
         values = set(pd.unique(qc.astype(object)))
@@ -166,6 +193,14 @@ def register_anndata(adata: ad.AnnData, perturbation_key: str, control_label: st
     registry = Registry(perturbation_key, control_label, delimiter, layer, qc_key, split_key,
                         genes=list(map(str, adata.var_names)),
                         perturbations=perturbation_vocabulary(labels, control_label, delimiter))
+    return registry
+
+
+def register_anndata(adata: ad.AnnData, perturbation_key: str, control_label: str = "control",
+                     layer: str | None = None, qc_key: str | None = None, split_key: str | None = None,
+                     delimiter: str = "+") -> Registry:
+    """`build_registry`, stored: writes `adata.uns["cradle_nb"]` (the registry as a dict) and nothing else."""
+    registry = build_registry(adata, perturbation_key, control_label, layer, qc_key, split_key, delimiter)
     adata.uns[UNS_KEY] = registry.to_dict()
     return registry
 

@@ -22,11 +22,11 @@ from .qc import doublet_calls, qc_matrix, qc_metrics, stored_doublet_calls, thre
 
 # %% auto #0
 __all__ = ['PAPER_QC_TAILS', 'perturbseq_normalise', 'group_means', 'reference_controls', 'data_ate', 'top_genes', 'ate_metrics',
-           'discrimination_score_l1', 'additive_prediction', 'thresholds_at', 'flag_rates', 'qc_pass_rates',
-           'paper_qc_metrics', 'paper_qc_reference', 'paper_qc_flags', 'chunked_doublet_calls', 'paper_qc_pass_rates',
-           'log_normalise', 'de_genes', 'de_agreement', 'energy_distance', 'cell_metrics', 'basal_qc_probe_auroc',
-           'basal_perturbation_probe', 'true_ate', 'mask_recovery_auroc', 'mean_iwelbo', 'model_name', 'data_ceiling',
-           'real_pca', 'split_cells', 'ceiling_metrics', 'evaluate']
+           'discrimination_score_l1', 'interval_coverage', 'additive_prediction', 'thresholds_at', 'flag_rates',
+           'qc_pass_rates', 'paper_qc_metrics', 'paper_qc_reference', 'paper_qc_flags', 'chunked_doublet_calls',
+           'paper_qc_pass_rates', 'log_normalise', 'de_genes', 'de_agreement', 'energy_distance', 'cell_metrics',
+           'basal_qc_probe_auroc', 'basal_perturbation_probe', 'true_ate', 'match_latent_axes', 'mask_recovery_auroc',
+           'mean_iwelbo', 'model_name', 'data_ceiling', 'real_pca', 'split_cells', 'ceiling_metrics', 'evaluate']
 
 # %% ../nbs/06_evaluate.ipynb #d1a0e7ab
 def perturbseq_normalise(counts) -> sp.csr_matrix:
@@ -131,6 +131,13 @@ def discrimination_score_l1(pred: pd.DataFrame, truth: pd.DataFrame, targets: di
         rank = int(np.flatnonzero(np.argsort(distance, kind="stable") == i)[0])
         scores.append(1 - rank / len(T))
     return float(np.mean(scores))
+
+# %% ../nbs/06_evaluate.ipynb #83dadee8
+def interval_coverage(lower: pd.DataFrame, upper: pd.DataFrame, truth: pd.DataFrame) -> float:
+    "Fraction of `truth`'s entries inside [lower, upper] (same perturbations and genes)."
+    lo, hi = lower.loc[truth.index, truth.columns].to_numpy(), upper.loc[truth.index, truth.columns].to_numpy()
+    T = truth.to_numpy()
+    return float(((lo <= T) & (T <= hi)).mean())
 
 # %% ../nbs/06_evaluate.ipynb #8e41289b
 def additive_prediction(perturbations, single_ate: pd.DataFrame, control_label: str = "control", delimiter: str = "+") -> pd.DataFrame:
@@ -354,6 +361,23 @@ def true_ate(adata) -> pd.DataFrame:
     return (mean.drop(index="control") - mean.loc["control"].to_numpy())
 
 
+def match_latent_axes(model, adata) -> tuple[np.ndarray, np.ndarray]:
+    """Model latent dimensions (`rows`) matched one to one to the simulator's (`cols`) through the decoders: the gene-space
+    direction of each model dimension of $d$ (the decoder's Jacobian at zero) against the simulator's decoder rows,
+    Hungarian assignment on |correlation|. It never looks at the masks."""
+    from scipy.optimize import linear_sum_assignment
+    module = model.module if hasattr(model, "module") else model
+    L = module.config.n_latent
+    device = next(module.parameters()).device
+    z, d = torch.zeros(1, L, device=device), torch.zeros(1, L, device=device)
+    logits = lambda dd: torch.log_softmax(module.generative.logits(z, dd), -1)[0]
+    jacobian = torch.autograd.functional.jacobian(logits, d)[:, 0, :].T.cpu().numpy()     # model dims x genes
+    true_decoder = np.asarray(adata.uns["simulation"]["decoder"])
+    centre = lambda a: a - a.mean(1, keepdims=True)
+    corr = np.abs(np.corrcoef(np.vstack([centre(jacobian), centre(true_decoder)]))[:L, L:])
+    return linear_sum_assignment(-np.nan_to_num(corr))
+
+
 def mask_recovery_auroc(model, adata) -> float:
     """On simulated data: how well the learned masks pick out the latent dimensions each perturbation moves.
 
@@ -362,20 +386,11 @@ def mask_recovery_auroc(model, adata) -> float:
     decoder rows; Hungarian assignment on |correlation|), which never looks at the masks. Then
     q(M = 1) of each (perturbation, matched dimension) scores whether the true shift moves it: AUROC
     0.5 is chance."""
-    from scipy.optimize import linear_sum_assignment
     from sklearn.metrics import roc_auc_score
     truth = adata.uns["simulation"]
     module = model.module if hasattr(model, "module") else model
     registry = model.registry if hasattr(model, "registry") else get_registry(adata)
-    L = module.config.n_latent
-    device = next(module.parameters()).device
-    z, d = torch.zeros(1, L, device=device), torch.zeros(1, L, device=device)
-    logits = lambda dd: torch.log_softmax(module.generative.logits(z, dd), -1)[0]
-    jacobian = torch.autograd.functional.jacobian(logits, d)[:, 0, :].T.cpu().numpy()     # model dims x genes
-    true_decoder = np.asarray(truth["decoder"])
-    centre = lambda a: a - a.mean(1, keepdims=True)
-    corr = np.abs(np.corrcoef(np.vstack([centre(jacobian), centre(true_decoder)]))[:L, L:])
-    rows, cols = linear_sum_assignment(-np.nan_to_num(corr))
+    rows, cols = match_latent_axes(model, adata)
     order = [registry.perturbations.index(p) for p in truth["single_perturbations"]]
     probs = torch.sigmoid(module.guide.mask.logits).detach().cpu().numpy()[order][:, rows]
     moves = (np.asarray(truth["latent_shift"]) != 0)[:, cols]
@@ -484,8 +499,9 @@ def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n
     everything = sorted(set(labels) - {control})
     targets = {p: parse_perturbation(p, control, reg.delimiter) for p in everything}
     say(f"evaluating {', '.join(models)}: treatment effects of {len(everything)} perturbations", flush=True)
-    predicted = {name: pd.DataFrame(m.predict_ate(everything, n_particles=n_particles, seed=seed, basal=basal).X,
-                                    index=everything, columns=reg.genes) for name, m in models.items()}
+    frame = lambda values: pd.DataFrame(values, index=everything, columns=reg.genes)
+    ates = {name: m.predict_ate(everything, n_particles=n_particles, seed=seed, basal=basal) for name, m in models.items()}
+    predicted = {name: frame(a.X) for name, a in ates.items()}
     if baselines:
         predicted["additive"] = additive_prediction(everything, single_ate, control, reg.delimiter)
         predicted["no-change"] = predicted["additive"] * 0.0
@@ -494,6 +510,12 @@ def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n
             add(name, split, {**ate_metrics(pred, truth), "discrimination_score_l1": discrimination_score_l1(pred, truth, targets)})
             if simulated:
                 add(name, split, {"ate_pearson_truth": _pearson(pred.loc[truth.index], truth_all.loc[truth.index])})
+    for name, a in ates.items():
+        lower, upper = frame(a.layers["lower"]), frame(a.layers["upper"])
+        for split, truth in truths.items():
+            observed = interval_coverage(lower, upper, truth)
+            target = interval_coverage(lower, upper, truth_all.loc[truth.index]) if simulated else observed
+            add(name, split, {"ate_interval_coverage90": target, "ate_interval_coverage90_observed": observed})
     real = get_counts(adata, reg.layer)
     passing = qc_matrix(adata)[0].max(1) == 0
     in_split = adata.obs[SPLIT_KEY].astype(str).to_numpy()

@@ -44,7 +44,7 @@ class ModelConfig:
     counterfactual_reduction: str = "mean"
     counterfactual_encoding: str = "factual"
     detach_reference: bool = False
-    encoder_sees_artifact: bool = True
+    encoder_sees_artifact: bool = False
     balanced_reconstruction: bool = True
 
     def __post_init__(self):

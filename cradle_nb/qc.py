@@ -5,8 +5,10 @@
 # %% ../nbs/01_qc.ipynb #522fe52a
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import anndata as ad
 import numpy as np
@@ -17,9 +19,10 @@ import scipy.sparse as sp
 from .data import get_counts, get_registry
 
 # %% auto #0
-__all__ = ['GENE_GROUPS', 'TAILS', 'LOG_SCALE', 'QC_UNS_KEY', 'qc_metrics', 'mad_threshold', 'flag_outliers', 'doublet_calls',
-           'annotate_qc', 'threshold_flags', 'stored_doublet_calls', 'apply_qc', 'qc_matrix',
-           'CounterfactualReferences', 'sparse_row_medians', 'counterfactual_references']
+__all__ = ['GENE_GROUPS', 'TAILS', 'LOG_SCALE', 'QC_UNS_KEY', 'METRIC_NAMES', 'qc_metrics', 'mad_threshold', 'flag_outliers',
+           'doublet_calls', 'qc_columns', 'annotate_qc', 'threshold_flags', 'stored_doublet_calls', 'apply_qc',
+           'stored_qc_columns', 'QCReport', 'qc_report', 'qc_matrix', 'CounterfactualReferences', 'sparse_row_medians',
+           'counterfactual_references']
 
 # %% ../nbs/01_qc.ipynb #8e221f0c
 GENE_GROUPS = {"mt": r"^MT-", "ribo": r"^RP[SL]\d", "hb": r"^HB(?!P)[A-Z]?\d*$"}
@@ -81,6 +84,14 @@ def doublet_calls(counts, seed: int = 0, threshold: float | None = None) -> tupl
     return scores, called, (None if threshold is None else float(threshold))
 
 # %% ../nbs/01_qc.ipynb #1f2ffa49
+def qc_columns(cells, metrics: pd.DataFrame, flags: dict) -> pd.DataFrame:
+    "The obs columns QC writes: `qc_<metric>`, `qc_fail_<flag>` and `qc_fail` (any flag)."
+    columns = {f"qc_{m}": metrics[m].to_numpy() for m in metrics}
+    columns.update({f"qc_fail_{name}": np.asarray(flag, bool) for name, flag in flags.items()})
+    columns["qc_fail"] = np.any(np.stack(list(flags.values())), axis=0) if flags else np.zeros(len(cells), bool)
+    return pd.DataFrame(columns, index=cells)
+
+
 def annotate_qc(adata: ad.AnnData, k: float = 3.0, doublets: bool = True, layer: str | None = None,
                 precomputed: dict | None = None, seed: int = 0) -> dict:
     """Flag cells failing QC by `k` MADs per metric and by Scrublet; store and return the thresholds.
@@ -124,11 +135,8 @@ def annotate_qc(adata: ad.AnnData, k: float = 3.0, doublets: bool = True, layer:
                 flags["doublet"] = called
     else:
         skipped["doublet"] = "doublets=False"
-    for metric in metrics:
-        adata.obs[f"qc_{metric}"] = metrics[metric].to_numpy()
-    for name, flag in flags.items():
-        adata.obs[f"qc_fail_{name}"] = flag
-    adata.obs["qc_fail"] = np.any(np.stack(list(flags.values())), axis=0) if flags else np.zeros(adata.n_obs, bool)
+    for column, values in qc_columns(adata.obs_names, metrics, flags).items():
+        adata.obs[column] = values.to_numpy()
     result = {"k": float(k), "thresholds": thresholds, "doublet_threshold": doublet_threshold,
               "flags": list(flags), "skipped": skipped, "precomputed": dict(precomputed or {})}
     adata.uns[QC_UNS_KEY] = result
@@ -162,6 +170,98 @@ def apply_qc(counts, genes, qc: dict, doublets: bool = True, seed: int = 0) -> p
         flags["doublet"] = called
     flags["qc_fail"] = flags.any(axis=1)
     return flags
+
+# %% ../nbs/01_qc.ipynb #86a2852d
+def stored_qc_columns(adata: ad.AnnData, qc: dict, layer: str | None = None, known_doublets: pd.Series | None = None,
+                      seed: int = 0) -> pd.DataFrame:
+    "QC columns of `adata` under stored thresholds `qc`, as `annotate_qc` writes them (`adata` is not changed)."
+    counts = get_counts(adata, layer)
+    missing = [c for c in qc.get("precomputed", {}).values() if c not in adata.obs.columns]
+    if missing:
+        raise ValueError(f"the QC thresholds use precomputed metric columns {missing} that are not in adata.obs")
+    given = pd.DataFrame({m: adata.obs[c].to_numpy() for m, c in qc.get("precomputed", {}).items()}) if qc.get("precomputed") else None
+    metrics = qc_metrics(counts, adata.var_names, given)
+    flags = {m: flag_outliers(metrics[m], qc["thresholds"][m]) for m in qc["flags"] if m != "doublet"}
+    if "doublet" in qc["flags"]:
+        known = (pd.Series(np.nan, index=adata.obs_names) if known_doublets is None
+                 else known_doublets.reindex(adata.obs_names))
+        new = known.isna().to_numpy()
+        called = np.zeros(adata.n_obs, bool)
+        called[~new] = known[~new].astype(bool).to_numpy()
+        if new.any():
+            calls = stored_doublet_calls(counts[new], qc, seed)
+            if calls is None:
+                warnings.warn(f"{new.sum()} cells could not be checked for doublets (Scrublet needs at least 100 cells)")
+            else:
+                called[new] = calls
+        flags["doublet"] = called
+    return qc_columns(adata.obs_names, metrics, flags)
+
+# %% ../nbs/01_qc.ipynb #14bb2484
+METRIC_NAMES = {"total_counts": "total UMI counts", "n_genes": "detected genes", "pct_mt": "% mitochondrial counts",
+                "pct_ribo": "% ribosomal-protein counts", "pct_hb": "% haemoglobin counts", "doublet": "Scrublet doublet call"}
+
+
+@dataclass
+class QCReport:
+    "What QC did to a screen: `thresholds` per metric, cells per `flags`, and failing cells per `perturbations`."
+    thresholds: pd.DataFrame
+    flags: pd.DataFrame
+    perturbations: pd.DataFrame
+    n_cells: int
+    n_failing: int
+    k: float
+
+    def methods(self) -> str:
+        "A paragraph and a Markdown table for a methods section."
+        t = self.thresholds[self.thresholds["threshold"].notna()]
+        rows = "\n".join(f"| {METRIC_NAMES.get(m, m)} | {r['tail']} | {r['scale']} | {r['threshold']:.4g} | {int(r['cells_flagged'])} |"
+                         for m, r in t.iterrows())
+        return (f"Cells were flagged as failing quality control when a metric lay more than {self.k:g} median absolute "
+                f"deviations (MAD, unscaled) beyond its median on the tail that marks damage: total UMI counts and detected "
+                f"genes below (on the log1p scale), the percentages of mitochondrial, ribosomal-protein and haemoglobin counts "
+                f"above. Doublets were called with Scrublet (scanpy {sc.__version__}). {self.n_failing:,} of {self.n_cells:,} "
+                f"cells ({self.n_failing / self.n_cells:.1%}) failed at least one criterion; CRADLE-VAE models them with its "
+                f"artifact branch instead of removing them.\n\n"
+                f"| criterion | tail | scale | threshold | cells flagged |\n|---|---|---|---|---|\n{rows}\n")
+
+    def save(self, out: str | os.PathLike) -> list[Path]:
+        "Write `thresholds.csv`, `flags.csv`, `perturbations.csv` and `methods.md` into folder `out`."
+        out = Path(out); out.mkdir(parents=True, exist_ok=True)
+        for name in ("thresholds", "flags", "perturbations"):
+            getattr(self, name).to_csv(out / f"{name}.csv")
+        (out / "methods.md").write_text(self.methods())
+        return [out / f for f in ("thresholds.csv", "flags.csv", "perturbations.csv", "methods.md")]
+
+
+def qc_report(adata: ad.AnnData, perturbation_key: str | None = None) -> QCReport:
+    "The `QCReport` of an AnnData annotated by `annotate_qc` (perturbations from the registry unless `perturbation_key`)."
+    if QC_UNS_KEY not in adata.uns or "qc_fail" not in adata.obs:
+        raise ValueError("adata has no QC annotation: run annotate_qc(adata) or CradleVAE.setup_anndata first")
+    qc = adata.uns[QC_UNS_KEY]
+    key = perturbation_key or get_registry(adata).perturbation_key
+    flag_cols = {f: adata.obs[f"qc_fail_{f}"].to_numpy(bool) for f in qc["flags"]}
+    rows = {}
+    for metric, t in qc["thresholds"].items():
+        centre = float(np.expm1(t["median"])) if t["scale"] == "log1p" else t["median"]
+        rows[metric] = {"tail": t["tail"], "k": t["k"], "scale": t["scale"], "median": centre, "mad": t["mad"],
+                        "threshold": t["threshold"], "cells_flagged": int(flag_cols.get(metric, np.zeros(1)).sum()),
+                        "note": qc["skipped"].get(metric, "")}
+    rows["doublet"] = {"tail": "upper", "k": np.nan, "scale": "Scrublet score", "median": np.nan, "mad": np.nan,
+                       "threshold": qc.get("doublet_threshold"), "cells_flagged": int(flag_cols.get("doublet", np.zeros(1)).sum()),
+                       "note": qc["skipped"].get("doublet", "")}
+    thresholds = pd.DataFrame(rows).T.rename_axis("metric")
+    thresholds["threshold"] = pd.to_numeric(thresholds["threshold"])
+    fail = adata.obs["qc_fail"].to_numpy(bool)
+    flags = pd.DataFrame({"cells": {f: int(v.sum()) for f, v in flag_cols.items()},
+                          "fraction": {f: float(v.mean()) for f, v in flag_cols.items()}}).rename_axis("flag")
+    flags.loc["any"] = [int(fail.sum()), float(fail.mean())]
+    table = pd.DataFrame({"perturbation": adata.obs[key].astype(str).to_numpy(), "failing": fail,
+                          **{f"fail_{f}": v for f, v in flag_cols.items()}})
+    per = table.groupby("perturbation").agg(cells=("failing", "size"), **{c: (c, "sum") for c in table.columns[1:]})
+    per.insert(2, "fraction_failing", per["failing"] / per["cells"])
+    per = per.sort_values("fraction_failing", ascending=False)
+    return QCReport(thresholds, flags, per, adata.n_obs, int(fail.sum()), float(qc["k"]))
 
 # %% ../nbs/01_qc.ipynb #f77c869e
 def qc_matrix(adata: ad.AnnData, per_flag: bool = False) -> tuple[np.ndarray, list[str]]:

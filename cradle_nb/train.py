@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -20,16 +21,16 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
-from .data import (SPLIT_KEY, PerturbSeqDataset, Registry, assign_split, dosage_matrix, get_counts,
+from .data import (SPLIT_KEY, UNS_KEY, PerturbSeqDataset, Registry, assign_split, build_registry, dosage_matrix, get_counts,
                             get_registry, log_count_statistics, make_dataloader, register_anndata)
 from .losses import CradleModule
 from .model import ModelConfig
-from .qc import QC_UNS_KEY, annotate_qc, counterfactual_references, qc_matrix
+from .qc import QC_UNS_KEY, annotate_qc, counterfactual_references, qc_matrix, stored_qc_columns
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FILES', 'BASAL_SOURCES', 'DEFAULT_BASAL', 'select_device', 'default_max_epochs', 'TrainingDiverged',
-           'CradleVAE', 'train', 'save', 'load', 'control_basal_states', 'predict_normalised_mean', 'predict_ate',
-           'sample', 'perturbation_embedding_mean', 'get_latent', 'get_corrected_counts']
+__all__ = ['CHECKPOINT_FILES', 'OPTIONAL_FILES', 'BASAL_SOURCES', 'DEFAULT_BASAL', 'select_device', 'default_max_epochs',
+           'TrainingDiverged', 'CradleVAE', 'train', 'save', 'load', 'control_basal_states', 'predict_normalised_mean',
+           'predict_ate', 'sample', 'perturbation_embedding_mean', 'get_latent', 'get_corrected_counts']
 
 # %% ../nbs/05_train.ipynb #efdf8015
 def select_device(accelerator: str = "auto") -> torch.device:
@@ -120,6 +121,13 @@ class CradleVAE:
                 f"trained {len(self.history)} epochs")
 
 # %% ../nbs/05_train.ipynb #20343f8c
+def _check_positive(**values) -> None:
+    "Refuse counts (epochs, cells, particles) that are not positive integers, naming the argument."
+    for name, value in values.items():
+        if value is not None and (int(value) != value or value < 1):
+            raise ValueError(f"{name}={value} must be a positive integer")
+
+
 def _to(batch: dict, device) -> dict:
     return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
 
@@ -143,6 +151,9 @@ def train(self: CradleVAE, max_epochs: int | None = None, batch_size: int = 512,
     "Train with Adam, gradient clipping and early stopping on the validation ELBO (or `monitor='loss'`); continues a previous run."
     if monitor not in ("elbo", "loss"):
         raise ValueError(f"monitor={monitor!r} is not 'elbo' or 'loss'")
+    _check_positive(max_epochs=max_epochs, batch_size=batch_size, n_particles=n_particles, patience=patience)
+    if not lr > 0:
+        raise ValueError(f"lr={lr} must be positive")
     criterion = (lambda row: -row["val_elbo"]) if monitor == "elbo" else (lambda row: row["val_loss"])
     data = self._tensors(self._adata)
     train_set, val_set = self._dataset(data, "train"), self._dataset(data, "val")
@@ -158,43 +169,56 @@ def train(self: CradleVAE, max_epochs: int | None = None, batch_size: int = 512,
     best_state = copy.deepcopy(module.state_dict())
     since_best, rows = 0, []
     torch.manual_seed(seed + start)
-    bar = tqdm(range(start, start + max_epochs), disable=not progress, desc="training")
-    for epoch in bar:
-        module.train()
-        train_rows = []
-        for batch in make_dataloader(train_set, batch_size, shuffle=True, seed=seed + epoch):
-            batch = _to(batch, self.device)
-            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
-                terms = module(batch, n_particles)
-            bad = _nonfinite_term(terms)
-            if bad is not None:
-                module.load_state_dict(best_state)
-                self._record(rows)
-                raise TrainingDiverged(f"training stopped at epoch {epoch}: the {bad} term is not finite; "
-                                       "the last good weights are kept")
-            optimizer.zero_grad(set_to_none=True)
-            terms.loss.backward()
-            torch.nn.utils.clip_grad_norm_(module.parameters(), gradient_clip)
-            optimizer.step()
-            train_rows.append((len(batch["counts"]), terms.summary()))
-        val = self._evaluate_loss(val_set, batch_size, n_particles)
-        row = {"epoch": epoch, **{f"train_{k}": v for k, v in _epoch_means(train_rows).items()},
-               **{f"val_{k}": v for k, v in val.items()}}
-        rows.append(row)
-        bar.set_postfix(train=f"{row['train_loss']:.1f}", val=f"{row['val_loss']:.1f}")
-        if criterion(row) < best:
-            best, since_best, best_state = criterion(row), 0, copy.deepcopy(module.state_dict())
-        else:
-            since_best += 1
-            if since_best >= patience:
+    bar = tqdm(range(start, start + max_epochs), disable=not progress, desc=progress if isinstance(progress, str) else "training")
+    self.interrupted = False
+    try:
+        for epoch in bar:
+            rows, best, best_state, since_best, stop = self._epoch(module, optimizer, train_set, val_set, epoch, rows, best,
+                                                                   best_state, since_best, batch_size, n_particles,
+                                                                   gradient_clip, seed, autocast, criterion, patience, bar)
+            if stop:
                 break
+    except KeyboardInterrupt:
+        self.interrupted = True
+        print(f"training interrupted by the user after {len(rows)} completed epochs; the best weights so far are kept "
+              "and train() continues from them", file=sys.stderr)
     module.load_state_dict(best_state)
     self._optimizer_state = optimizer.state_dict()
     self._record(rows)
     return self
 
 
-CradleVAE.train = train
+def _epoch(self: CradleVAE, module, optimizer, train_set, val_set, epoch, rows, best, best_state, since_best, batch_size,
+           n_particles, gradient_clip, seed, autocast, criterion, patience, bar):
+    "One epoch of training and validation; returns the updated early-stopping state and whether to stop."
+    module.train()
+    train_rows = []
+    for batch in make_dataloader(train_set, batch_size, shuffle=True, seed=seed + epoch):
+        batch = _to(batch, self.device)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
+            terms = module(batch, n_particles)
+        bad = _nonfinite_term(terms)
+        if bad is not None:
+            module.load_state_dict(best_state)
+            self._record(rows)
+            raise TrainingDiverged(f"training stopped at epoch {epoch}: the {bad} term is not finite; "
+                                   "the last good weights are kept")
+        optimizer.zero_grad(set_to_none=True)
+        terms.loss.backward()
+        torch.nn.utils.clip_grad_norm_(module.parameters(), gradient_clip)
+        optimizer.step()
+        train_rows.append((len(batch["counts"]), terms.summary()))
+    val = self._evaluate_loss(val_set, batch_size, n_particles)
+    row = {"epoch": epoch, **{f"train_{k}": v for k, v in _epoch_means(train_rows).items()},
+           **{f"val_{k}": v for k, v in val.items()}}
+    rows = rows + [row]
+    bar.set_postfix(train=f"{row['train_loss']:.1f}", val=f"{row['val_loss']:.1f}")
+    if criterion(row) < best:
+        return rows, criterion(row), copy.deepcopy(module.state_dict()), 0, False
+    return rows, best, best_state, since_best + 1, since_best + 1 >= patience
+
+
+CradleVAE.train, CradleVAE._epoch = train, _epoch
 
 # %% ../nbs/05_train.ipynb #381b898f
 @torch.no_grad()
@@ -215,6 +239,7 @@ CradleVAE._evaluate_loss, CradleVAE._record = _evaluate_loss, _record
 
 # %% ../nbs/05_train.ipynb #8bd42267
 CHECKPOINT_FILES = ("config.json", "registry.json", "weights.safetensors", "optimizer.safetensors", "history.csv")
+OPTIONAL_FILES = ("cells.csv.gz",)   # absent from runs written before cradle-nb 0.1.1
 
 
 def _flatten_optimizer(state: dict | None) -> tuple[dict, dict]:
@@ -241,12 +266,45 @@ def _unflatten_optimizer(tensors: dict, meta: dict) -> dict | None:
     return {"state": state, "param_groups": meta["param_groups"]}
 
 # %% ../nbs/05_train.ipynb #c8e1ec17
+def _check_destination(path: Path, overwrite: bool) -> None:
+    "Refuse to replace anything but a cradle-nb run: a regular file, or a folder holding other files."
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise FileExistsError(f"{path} is a file, not a run folder: save writes a folder, choose another path")
+    if not path.is_dir():
+        return
+    contents = sorted(p.name for p in path.iterdir())
+    is_run = (path / "manifest.json").is_file() and (path / "config.json").is_file()
+    if contents and not is_run:
+        raise FileExistsError(f"{path} holds other files ({', '.join(contents[:3])}) and is not a cradle-nb run: "
+                              "save into an empty or new folder")
+    if is_run and not overwrite:
+        raise FileExistsError(f"{path} holds a run; pass overwrite=True to replace it")
+
+
+def _user_permissions(folder: Path) -> None:
+    "Give a finished run the modes of the user's umask (a temporary folder is private: 0700)."
+    umask = os.umask(0); os.umask(umask)
+    folder.chmod(0o777 & ~umask)
+    for file in folder.iterdir():
+        file.chmod(0o666 & ~umask)
+
+
+def _cells_table(self: CradleVAE) -> pd.DataFrame:
+    "Each training-data cell's split and doublet call, by name: what `load` restores on the raw file."
+    obs = self._adata.obs
+    table = pd.DataFrame({"split": obs[SPLIT_KEY].astype(str).to_numpy()}, index=pd.Index(obs.index.astype(str), name="cell"))
+    if "qc_fail_doublet" in obs:
+        table["doublet"] = obs["qc_fail_doublet"].to_numpy(dtype=bool)
+    return table
+
+
 def save(self: CradleVAE, path: str | os.PathLike, overwrite: bool = True) -> Path:
-    "Write the run to directory `path` atomically (see the table above)."
+    """Write the run to folder `path` atomically (see the table above).
+
+    Refuses a regular file and a folder that holds anything but a run; replaces a run only with `overwrite`."""
     from cradle_nb import __version__
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True")
+    _check_destination(path, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
@@ -260,7 +318,10 @@ def save(self: CradleVAE, path: str | os.PathLike, overwrite: bool = True) -> Pa
         save_file({k: v.detach().cpu().contiguous() for k, v in self.module.state_dict().items()}, tmp / "weights.safetensors")
         save_file(opt_tensors, tmp / "optimizer.safetensors")
         self.history.to_csv(tmp / "history.csv", index=False)
-        (tmp / "manifest.json").write_text(json.dumps({f: _sha256(tmp / f) for f in CHECKPOINT_FILES}, indent=1))
+        self._cells_table().to_csv(tmp / "cells.csv.gz")
+        files = CHECKPOINT_FILES + OPTIONAL_FILES
+        (tmp / "manifest.json").write_text(json.dumps({f: _sha256(tmp / f) for f in files}, indent=1))
+        _user_permissions(tmp)
         old = path.with_name(f".{path.name}.old")
         if path.exists():
             os.replace(path, old)
@@ -282,10 +343,17 @@ def _json_default(value):
     raise TypeError(f"cannot store {type(value).__name__} in a checkpoint")
 
 
-CradleVAE.save = save
+CradleVAE.save, CradleVAE._cells_table = save, _cells_table
 
 # %% ../nbs/05_train.ipynb #fe9e803d
-def _read_checkpoint(path: Path) -> tuple[dict, dict, dict, dict, pd.DataFrame]:
+def _read_tensors(file: Path) -> dict:
+    try:
+        return load_file(file)
+    except Exception as e:               # safetensors raises its own error types for a malformed header
+        raise ValueError(f"{file} cannot be read as safetensors ({type(e).__name__}: {e})") from None
+
+
+def _read_checkpoint(path: Path) -> tuple[dict, dict, dict, dict, pd.DataFrame, pd.DataFrame | None]:
     "Read and verify a run directory; every failure names the file."
     if not path.is_dir():
         raise FileNotFoundError(f"no run directory at {path}")
@@ -293,17 +361,20 @@ def _read_checkpoint(path: Path) -> tuple[dict, dict, dict, dict, pd.DataFrame]:
         manifest = json.loads((path / "manifest.json").read_text())
     except (OSError, ValueError) as e:
         raise ValueError(f"{path / 'manifest.json'} is missing or unreadable ({e}): not a complete cradle-nb run") from None
-    for name in CHECKPOINT_FILES:
+    for name in CHECKPOINT_FILES + tuple(f for f in OPTIONAL_FILES if f in manifest):
         if not (path / name).exists():
             raise ValueError(f"checkpoint file {path / name} is missing")
         if _sha256(path / name) != manifest.get(name):
             raise ValueError(f"checkpoint file {path / name} is corrupt or was modified (SHA-256 differs from manifest.json)")
-    config = json.loads((path / "config.json").read_text())
-    registry = json.loads((path / "registry.json").read_text())
-    weights = load_file(path / "weights.safetensors")
-    optimizer = load_file(path / "optimizer.safetensors")
+    try:
+        config = json.loads((path / "config.json").read_text())
+        registry = json.loads((path / "registry.json").read_text())
+    except ValueError as e:
+        raise ValueError(f"a JSON file of {path} does not parse ({e})") from None
+    weights, optimizer = _read_tensors(path / "weights.safetensors"), _read_tensors(path / "optimizer.safetensors")
     history = pd.read_csv(path / "history.csv") if (path / "history.csv").stat().st_size > 1 else pd.DataFrame()
-    return config, registry, weights, optimizer, history
+    cells = pd.read_csv(path / "cells.csv.gz", index_col="cell", dtype={"cell": str, "split": str}) if "cells.csv.gz" in manifest else None
+    return config, registry, weights, optimizer, history, cells
 
 
 def _registry_differences(saved: Registry, adata: ad.AnnData, current: Registry) -> list[str]:
@@ -319,27 +390,48 @@ def _registry_differences(saved: Registry, adata: ad.AnnData, current: Registry)
     return out
 
 # %% ../nbs/05_train.ipynb #3636d0d3
+def _same_thresholds(a: dict, b: dict) -> bool:
+    cuts = lambda qc: ({m: t["threshold"] for m, t in qc.get("thresholds", {}).items()}, qc.get("doublet_threshold"), qc.get("k"))
+    return cuts(a) == cuts(b)
+
+
+def _restored_obs(adata: ad.AnnData, registry: Registry, qc: dict, cells: pd.DataFrame | None) -> pd.DataFrame:
+    "The QC columns and split `load` adds to `adata.obs` (nothing for what `adata` already has)."
+    out = pd.DataFrame(index=adata.obs_names)
+    if registry.qc_key is None:
+        if "qc_fail" in adata.obs:
+            if QC_UNS_KEY in adata.uns and not _same_thresholds(dict(adata.uns[QC_UNS_KEY]), qc):
+                raise ValueError("adata was annotated with QC thresholds other than the model's: pass the raw AnnData "
+                                 "(load applies the model's thresholds) or re-run annotate_qc with the model's k")
+        elif not qc:
+            raise ValueError("the run stores no QC thresholds and adata has no QC labels: run annotate_qc(adata) first")
+        else:
+            known = cells["doublet"] if cells is not None and "doublet" in cells else None
+            out = stored_qc_columns(adata, qc, registry.layer, known)
+    if SPLIT_KEY not in adata.obs:
+        saved = cells["split"] if cells is not None else pd.Series(dtype=str)
+        out[SPLIT_KEY] = pd.Categorical(saved.reindex(adata.obs_names.astype(str)).fillna("new").to_numpy())
+    return out
+
+
 @classmethod
 def load(cls, path: str | os.PathLike, adata: ad.AnnData) -> CradleVAE:
-    """Load a run saved by `save` against `adata` (registered with the saved keys if it is not registered).
+    """Load a run saved by `save` against `adata`: the raw file it was trained on, or new cells with its genes.
 
-    Raises a `ValueError` listing the differences when `adata`'s genes or perturbations do not match."""
+    What `adata` lacks comes from the run: registration with the saved keys, QC flags from the saved
+    thresholds (training cells keep their doublet calls), the saved split for cells whose names match
+    (others get split `new`). Raises a `ValueError` naming the differences when genes or perturbations do
+    not match; `adata` is changed only when loading succeeds."""
     path = Path(path)
-    config, saved, weights, opt_tensors, history = _read_checkpoint(path)
+    config, saved, weights, opt_tensors, history, cells = _read_checkpoint(path)
     registry = Registry.from_dict(saved["registry"])
-    if "cradle_nb" not in adata.uns:
-        register_anndata(adata, registry.perturbation_key, registry.control_label, registry.layer,
-                         registry.qc_key, registry.split_key, registry.delimiter)
-    differences = _registry_differences(registry, adata, get_registry(adata))
+    current = (get_registry(adata) if UNS_KEY in adata.uns else
+               build_registry(adata, registry.perturbation_key, registry.control_label, registry.layer,
+                              registry.qc_key, registry.split_key, registry.delimiter))
+    differences = _registry_differences(registry, adata, current)
     if differences:
         raise ValueError(f"adata does not match the model saved at {path}: " + "; ".join(differences))
-    adata.uns["cradle_nb"] = registry.to_dict()
-    if QC_UNS_KEY not in adata.uns and saved.get("qc"):
-        adata.uns[QC_UNS_KEY] = saved["qc"]
-    if registry.qc_key is None and "qc_fail" not in adata.obs:
-        raise ValueError("adata has no QC labels: run annotate_qc(adata, k=...) with the model's k first")
-    if SPLIT_KEY not in adata.obs:
-        assign_split(adata)
+    added = _restored_obs(adata, registry, saved.get("qc", {}), cells)
     model_cfg = dict(config["model"])
     sizes = {k: model_cfg.pop(k) for k in ("n_genes", "n_perturbations", "n_qc_flags")}
     model = cls.__new__(cls)
@@ -352,8 +444,14 @@ def load(cls, path: str | os.PathLike, adata: ad.AnnData) -> CradleVAE:
         model.module.load_state_dict(weights)
     except RuntimeError as e:
         raise ValueError(f"{path / 'weights.safetensors'} does not fit the saved configuration: {e}") from None
+    adata.uns[UNS_KEY] = registry.to_dict()
+    if QC_UNS_KEY not in adata.uns and model.qc:
+        adata.uns[QC_UNS_KEY] = copy.deepcopy(model.qc)
+    for column, values in added.items():
+        adata.obs[column] = values.values
     model.history, model.device, model._adata = history, torch.device("cpu"), adata
     model._optimizer_state = _unflatten_optimizer(opt_tensors, config.get("optimizer", {}))
+    model.interrupted = False
     return model
 
 
@@ -370,16 +468,22 @@ def _dosage_rows(self: CradleVAE, perturbations) -> torch.Tensor:
     return torch.as_tensor(dosage_matrix(labels, reg.perturbations, reg.control_label, reg.delimiter).toarray())
 
 
+def _training_cells(self: CradleVAE, mask: np.ndarray) -> np.ndarray:
+    "Cells of `mask` in the training split; all of `mask` when the AnnData holds no training cells (a new batch)."
+    train = self._adata.obs[SPLIT_KEY].astype(str).to_numpy() == "train"
+    return np.flatnonzero(mask & train) if train.any() else np.flatnonzero(mask)
+
+
 @torch.no_grad()
 def control_basal_states(self: CradleVAE, batch_size: int = 2048) -> tuple[torch.Tensor, torch.Tensor]:
-    "Posterior mean and scale of $z$ for the QC-passing training controls, encoded with $d = 0$ and the clean QC state."
+    """Posterior mean and scale of $z$ for the QC-passing training controls, encoded with $d = 0$ and the clean QC state
+    (the AnnData's QC-passing controls when it holds no training cells)."""
     adata, reg = self._adata, self.registry
     labels = adata.obs[reg.perturbation_key].astype(str).to_numpy()
-    cells = np.flatnonzero((labels == reg.control_label) & (adata.obs[SPLIT_KEY].astype(str).to_numpy() == "train")
-                           & (qc_matrix(adata)[0].max(1) == 0))
+    cells = self._training_cells((labels == reg.control_label) & (qc_matrix(adata)[0].max(1) == 0))
     if len(cells) == 0:
-        raise ValueError(f"basal='controls' needs QC-passing control cells ('{reg.control_label}') in the training split "
-                         "and there are none: use basal='prior'")
+        raise ValueError(f"basal='controls' needs QC-passing control cells ('{reg.control_label}') and there are none: "
+                         "use basal='prior'")
     module = self.module.to(self.device).eval()
     counts, means, scales = get_counts(adata, reg.layer)[cells], [], []
     for start in range(0, len(cells), batch_size):
@@ -399,52 +503,87 @@ def _basal_states(self: CradleVAE, basal: str | None):
 
 
 @torch.no_grad()
-def _generate(self: CradleVAE, dosage_row: torch.Tensor, n: int, library: torch.Tensor, artifact_free: bool = True,
-              basal_states=None, chunk: int = 500) -> torch.Tensor:
-    "Counts of `n` cells generated for one dosage row, in chunks of particles (one global draw per cell)."
-    module, out = self.module.to(self.device).eval(), []
-    used = torch.nonzero(dosage_row).ravel().to(self.device)
-    for start in range(0, n, chunk):
-        k = min(chunk, n - start)
+def _global_offsets(self: CradleVAE, used: torch.Tensor, n_draws: int, artifact_free: bool, chunk: int = 500):
+    "`n_draws` draws of the global latents: perturbation offsets $d$ (and artifact offsets $a$ unless `artifact_free`)."
+    module, ds, As = self.module, [], []
+    for start in range(0, n_draws, chunk):
+        k = min(chunk, n_draws - start)
         mask = module.guide.mask(k, hard_only=True)[:, used]
         mean, scale = module.guide.embedding(mask, used)
-        d = ((mean + scale * torch.randn_like(mean)) * mask).sum(1)
+        ds.append(((mean + scale * torch.randn_like(mean)) * mask).sum(1))
+        if module.artifact_model and not artifact_free:
+            a_mean, a_scale = module.guide.artifact()
+            As.append((a_mean + a_scale * torch.randn((k, *a_mean.shape), device=self.device)).sum(1))
+    return torch.cat(ds), (torch.cat(As) if As else None)
+
+
+@torch.no_grad()
+def _generate(self: CradleVAE, dosage_row: torch.Tensor, n: int, library: torch.Tensor, artifact_free: bool = True,
+              basal_states=None, n_global: int | None = None, chunk: int = 500) -> torch.Tensor:
+    "Counts of `n` cells for one dosage row; cell j uses global draw j mod `n_global` (default: a draw per cell)."
+    module, out = self.module.to(self.device).eval(), []
+    used = torch.nonzero(dosage_row).ravel().to(self.device)
+    n_global = n if n_global is None else n_global
+    d_draws, a_draws = self._global_offsets(used, n_global, artifact_free)
+    for start in range(0, n, chunk):
+        k = min(chunk, n - start)
+        draw = torch.arange(start, start + k, device=self.device) % n_global
         if basal_states is None:
             z = torch.randn(k, self.config.n_latent, device=self.device)
         else:
             pick = torch.randint(len(basal_states[0]), (k,), device=self.device)
             z = basal_states[0][pick] + basal_states[1][pick] * torch.randn(k, self.config.n_latent, device=self.device)
-        a = None
-        if module.artifact_model and not artifact_free:
-            a_mean, a_scale = module.guide.artifact()
-            a = (a_mean + a_scale * torch.randn((k, *a_mean.shape), device=self.device)).sum(1)
-        logits = module.generative.logits(z, d, a)
+        logits = module.generative.logits(z, d_draws[draw], None if a_draws is None else a_draws[draw])
         out.append(module.generative.distribution(logits, library[start:start + k].to(self.device)).sample().cpu())
     return torch.cat(out)
+
+
+def _group_means(self: CradleVAE, row, n_particles: int, n_global: int | None, artifact_free: bool, states) -> np.ndarray:
+    "Mean log2(1e4 x counts / library + 1) of generated cells per global draw (rows; one row without `n_global`)."
+    x = self._generate(row, n_particles, torch.full((n_particles,), 1e4), artifact_free, states, n_global).clamp_min(0)
+    logged = torch.log2(1e4 * x / x.sum(-1, keepdim=True).clamp_min(1) + 1)
+    groups = torch.arange(n_particles) % (n_global or 1)
+    sums = torch.zeros(n_global or 1, logged.shape[1]).index_add_(0, groups, logged)
+    return (sums / torch.bincount(groups)[:, None]).numpy()
 
 
 def predict_normalised_mean(self: CradleVAE, perturbations, n_particles: int = 2500, artifact_free: bool = True,
                             basal: str | None = None) -> pd.DataFrame:
     "Mean of log2(1e4 x counts / library + 1) of generated cells per perturbation (rows) and gene (columns)."
+    _check_positive(n_particles=n_particles)
     labels = [perturbations] if isinstance(perturbations, str) else list(perturbations)
     rows, states = self._dosage_rows(labels), self._basal_states(basal)
-    library = torch.full((n_particles,), 1e4)
-    means = []
-    for row in rows:
-        x = self._generate(row, n_particles, library, artifact_free, states).clamp_min(0)
-        means.append(torch.log2(1e4 * x / x.sum(-1, keepdim=True).clamp_min(1) + 1).mean(0).numpy())
+    means = [self._group_means(row, n_particles, None, artifact_free, states)[0] for row in rows]
     return pd.DataFrame(np.stack(means), index=labels, columns=self.registry.genes)
 
 
-def predict_ate(self: CradleVAE, perturbations, n_particles: int = 2500, seed: int = 0, basal: str | None = None) -> ad.AnnData:
-    "Model average treatment effects (perturbations x genes AnnData); `layers['mean']` holds the normalised means."
+def predict_ate(self: CradleVAE, perturbations, n_particles: int = 2500, seed: int = 0, basal: str | None = None,
+                interval: float = 0.9, n_global: int = 50) -> ad.AnnData:
+    """Model average treatment effects (perturbations x genes AnnData) with an `interval` credible band.
+
+    `layers['mean']` holds the normalised means, `layers['lower']` / `layers['upper']` the band's ends: the
+    particles are shared among `n_global` draws of the global latents (masks, embeddings; at most `n_particles`),
+    the effect is estimated per draw, and the band spans the draws' central `interval`."""
+    _check_positive(n_particles=n_particles, n_global=n_global)
+    if not 0 < interval < 1:
+        raise ValueError(f"interval={interval} must lie between 0 and 1")
+    n_global = min(n_global, n_particles)
     torch.manual_seed(seed)
     labels = [perturbations] if isinstance(perturbations, str) else list(perturbations)
-    mean = self.predict_normalised_mean(labels + [self.registry.control_label], n_particles, basal=basal)
-    ate = mean.iloc[:-1] - mean.iloc[-1].to_numpy()
-    out = ad.AnnData(ate.to_numpy(dtype=np.float32), obs=pd.DataFrame(index=labels), var=pd.DataFrame(index=self.registry.genes))
-    out.layers["mean"] = mean.iloc[:-1].to_numpy(dtype=np.float32)
-    out.uns["control_mean"] = mean.iloc[-1].to_numpy(dtype=np.float32)
+    states = self._basal_states(basal)
+    rows = self._dosage_rows(labels + [self.registry.control_label])
+    control = self._group_means(rows[-1], n_particles, None, True, states)[0]
+    draws = np.stack([self._group_means(row, n_particles, n_global, True, states) for row in rows[:-1]])
+    weights = np.bincount(np.arange(n_particles) % n_global) / n_particles
+    mean = np.einsum("pgj,g->pj", draws, weights)
+    out = ad.AnnData((mean - control).astype(np.float32), obs=pd.DataFrame(index=labels),
+                     var=pd.DataFrame(index=self.registry.genes))
+    out.layers["mean"] = mean.astype(np.float32)
+    tail = (1 - interval) / 2
+    out.layers["lower"], out.layers["upper"] = (np.quantile(draws - control, q, axis=1).astype(np.float32)
+                                                for q in (tail, 1 - tail))
+    out.uns["control_mean"] = control.astype(np.float32)
+    out.uns["interval"] = {"level": interval, "n_global": n_global, "cells_per_draw": n_particles // n_global}
     return out
 
 
@@ -452,6 +591,7 @@ def sample(self: CradleVAE, perturbations, n_cells: int = 100, artifact_free: bo
            library_size: float | None = None, seed: int = 0, basal: str | None = None) -> ad.AnnData:
     """Generated counts: `n_cells` per perturbation, library sizes drawn from the training cells that
     pass QC (or fixed at `library_size`), clean branch when `artifact_free`, else every QC flag on."""
+    _check_positive(n_cells=n_cells)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     labels = [perturbations] if isinstance(perturbations, str) else list(perturbations)
@@ -471,11 +611,11 @@ def _library_pool(self: CradleVAE) -> np.ndarray:
     adata, reg = self._adata, self.registry
     counts = get_counts(adata, reg.layer)
     qc, _ = qc_matrix(adata)
-    train = (adata.obs[SPLIT_KEY].astype(str).to_numpy() == "train") & (qc.max(1) == 0)
-    return np.asarray(counts[train].sum(1)).ravel()
+    return np.asarray(counts[self._training_cells(qc.max(1) == 0)].sum(1)).ravel()
 
 
-for _f in (_dosage_rows, control_basal_states, _basal_states, _generate, predict_normalised_mean, predict_ate, sample, _library_pool):
+for _f in (_dosage_rows, _training_cells, control_basal_states, _basal_states, _global_offsets, _generate, _group_means,
+           predict_normalised_mean, predict_ate, sample, _library_pool):
     setattr(CradleVAE, _f.__name__, _f)
 
 # %% ../nbs/05_train.ipynb #6b5b020a

@@ -80,6 +80,98 @@ def test_predict_writes_generated_cells(trained):
     cells = ad.read_h5ad(out)
     assert cells.shape == (14, 100) and (cells.X >= 0).all()
     assert list(cells.obs["condition"].unique()) == ["P01+P02", "P03"]
+    lower, upper = (np.array(cells.uns[k]["data"]) for k in ("ate_lower", "ate_upper"))
+    assert lower.shape == (2, 100) and (lower <= upper).all()
+
+
+def test_predict_the_test_split_with_controls(trained):
+    "`--perturbations test --with-controls`: every test perturbation and the control, integer counts under the training key."
+    out = trained / "pred_test.h5ad"
+    result = run("predict", str(trained / "run"), "--perturbations", "test", "--with-controls", "--n-cells", "5",
+                 "--n-particles", "50", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    cells, screen = ad.read_h5ad(out), ad.read_h5ad(trained / "screen.h5ad")
+    from cradle_nb.train import CradleVAE
+    CradleVAE.load(trained / "run", screen)
+    test = set(screen.obs.loc[screen.obs["cradle_split"] == "test", "condition"].astype(str)) - {"control"}
+    assert set(cells.obs["condition"]) == test | {"control"}
+    assert (cells.obs["condition"].value_counts() == 5).all()
+    assert np.array_equal(cells.X, np.round(cells.X)) and (cells.X >= 0).all()
+
+
+def test_reload_on_the_raw_file_needs_no_setup(trained):
+    "The next day: the raw file and the run, nothing else; QC flags and the split come back exactly."
+    from cradle_nb.train import CradleVAE
+    raw = ad.read_h5ad(trained / "screen.h5ad")
+    assert "qc_fail" not in raw.obs
+    model = CradleVAE.load(trained / "run", raw)
+    first = ad.read_h5ad(trained / "screen.h5ad")
+    from cradle_nb.cli import setup_from, read_setup
+    setup_from(read_setup(trained / "run"), first)
+    assert (raw.obs["qc_fail"].to_numpy() == first.obs["qc_fail"].to_numpy()).all()
+    assert (raw.obs["cradle_split"].astype(str).to_numpy() == first.obs["cradle_split"].astype(str).to_numpy()).all()
+    assert model.predict_ate(["P01"], n_particles=50).shape == (1, 100)
+
+
+def test_correct_writes_corrected_and_observed_counts(trained):
+    out = trained / "corrected.h5ad"
+    result = run("correct", str(trained / "run"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    corrected, screen = ad.read_h5ad(out), ad.read_h5ad(trained / "screen.h5ad")
+    assert corrected.shape == screen.shape and {"corrected", "counts"} <= set(corrected.layers)
+    assert (corrected.layers["counts"] != screen.X).nnz == 0
+    np.testing.assert_allclose(corrected.X.sum(1), np.asarray(screen.X.sum(1)).ravel(), rtol=1e-3)
+
+
+def test_qc_report_command(trained, tmp_path):
+    data = trained / "screen.h5ad"
+    before = data.read_bytes()
+    result = run("qc", str(data), "--perturbation-key", "condition", "--control", "control", "--out", str(tmp_path / "qc"))
+    assert result.returncode == 0, result.stderr
+    names = {p.name for p in (tmp_path / "qc").iterdir()}
+    assert {"thresholds.csv", "flags.csv", "perturbations.csv", "methods.md", "qc_metrics.png", "qc_by_perturbation.png"} <= names
+    assert "median absolute deviations" in (tmp_path / "qc" / "methods.md").read_text()
+    assert data.read_bytes() == before
+
+
+def test_ctrl_c_saves_a_resumable_run(trained, tmp_path, monkeypatch, capsys):
+    "Ctrl-C in the second epoch: the first is saved, the command says how to resume, and --resume continues."
+    from cradle_nb.cli import main
+    from cradle_nb.train import CradleVAE
+    real, calls = CradleVAE._evaluate_loss, []
+    def interrupt_second(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+    monkeypatch.setattr(CradleVAE, "_evaluate_loss", interrupt_second)
+    run_dir = tmp_path / "run"
+    common = ["--config", str(trained / "config.yaml")]
+    assert main(["train", str(trained / "screen.h5ad"), "--perturbation-key", "condition", "--control", "control",
+                 "--out", str(run_dir), "--max-epochs", "5", *common]) == 0
+    assert f"--resume {run_dir}" in capsys.readouterr().out
+    monkeypatch.setattr(CradleVAE, "_evaluate_loss", real)
+    assert len(CradleVAE.load(run_dir, ad.read_h5ad(trained / "screen.h5ad")).history) == 1
+    assert main(["train", str(trained / "screen.h5ad"), "--resume", str(run_dir), "--max-epochs", "2", "--lr", "0.001", *common]) == 0
+    assert CradleVAE.load(run_dir, ad.read_h5ad(trained / "screen.h5ad")).history["epoch"].tolist() == [0, 1, 2]
+
+
+def test_cell_eval_scores_our_predictions(trained, tmp_path):
+    "The field's exchange format for real: cell-eval reads `predict`'s files and scores them without error."
+    pytest.importorskip("cell_eval", reason="cell-eval is an optional extra: pip install -e '.[eval]'")
+    pred, real = tmp_path / "pred.h5ad", tmp_path / "real.h5ad"
+    result = run("predict", str(trained / "run"), "--perturbations", "test", "--with-controls", "--n-cells", "40",
+                 "--n-particles", "50", "--out", str(pred), "--real-out", str(real), "--log1p")
+    assert result.returncode == 0, result.stderr
+    scored = subprocess.run([sys.executable, "-m", "cell_eval", "run", "-ap", str(pred), "-ar", str(real), "--pert-col", "condition",
+                             "--control-pert", "control", "-o", str(tmp_path / "ce"), "--num-threads", "1"],
+                            capture_output=True, text=True, timeout=600)
+    assert scored.returncode == 0, scored.stderr[-2000:]
+    import pandas as pd
+    results = pd.read_csv(tmp_path / "ce" / "results.csv")
+    assert {"pearson_delta", "discrimination_score_l1"} <= set(results.columns)
+    assert len(results) == len(set(ad.read_h5ad(pred).obs["condition"]) - {"control"})
+    assert results["discrimination_score_l1"].between(0, 1).all()
 
 
 @pytest.mark.parametrize("args, message", [
@@ -103,6 +195,6 @@ def test_non_counts_are_refused(trained, tmp_path):
 
 
 def test_help_for_every_command():
-    for command in ["demo", "train", "evaluate", "predict"]:
+    for command in ["qc", "demo", "train", "evaluate", "predict", "correct"]:
         result = run(command, "--help")
         assert result.returncode == 0 and "usage: cradle-nb" in result.stdout
