@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['MODEL_OPTIONS', 'TRAIN_OPTIONS', 'COMMANDS', 'read_config', 'read_data', 'write_metrics', 'metrics_table',
+__all__ = ['MODEL_OPTIONS', 'TRAIN_OPTIONS', 'HEADLINE', 'COMMANDS', 'read_config', 'read_data', 'write_metrics', 'metrics_table',
            'setup_from', 'cmd_train', 'read_setup', 'load_run', 'load_runs', 'cmd_evaluate', 'prediction_labels',
            'heldout_cells', 'log1p_layout', 'cmd_predict', 'cmd_correct', 'cmd_qc', 'cmd_demo', 'build_parser', 'main']
 
@@ -54,10 +54,16 @@ def write_metrics(metrics, path: Path) -> None:
     path.write_text(json.dumps(records, indent=1))
 
 
+HEADLINE = ("pearson_delta", "pearson_delta_top20", "pearson_delta_systema", "mae_delta", "mse_top20", "discrimination_score_l1",
+            "de_overlap_top50", "energy_distance", "ate_interval_coverage90", "iwelbo", "basal_qc_probe_auroc")
+
+
 def metrics_table(metrics, split: str = "test") -> str:
-    "A printable table of one split's metrics, one column per model (the other splits are in metrics.json)."
-    table = metrics[metrics["split"] == split].pivot_table(index="metric", columns="model", values="value", aggfunc="first")
-    return f"{split} split:\n" + table.dropna(axis=1, how="all").round(3).to_string()
+    "The headline metrics of one split, one column per model, in `HEADLINE` order (every record is in metrics.json)."
+    rows = metrics[(metrics["split"] == split) & metrics["metric"].isin(HEADLINE)]
+    table = rows.pivot_table(index="metric", columns="model", values="value", aggfunc="first")
+    table = table.reindex([m for m in HEADLINE if m in table.index]).dropna(axis=1, how="all")
+    return f"{split} split:\n" + table.round(3).to_string()
 
 # %% ../nbs/08_cli.ipynb #6967d693
 def setup_from(setup: dict, adata) -> dict:
@@ -262,7 +268,10 @@ def cmd_demo(args) -> None:
     adata = simulate_perturbseq(seed=args.seed)
     print(f"simulated screen: {adata.n_obs} cells x {adata.n_vars} genes, "
           f"{adata.obs['perturbation'].nunique() - 1} perturbations, {adata.obs['is_artifact'].mean():.1%} artifact cells", flush=True)
-    CradleVAE.setup_anndata(adata, "perturbation", "control", seed=args.seed)
+    adata.write_h5ad(out / "screen.h5ad")                     # the raw screen, for predict / evaluate / correct on the runs
+    setup = {"data": str((out / "screen.h5ad").resolve()), "perturbation_key": "perturbation", "control": "control",
+             "seed": args.seed}
+    setup_from(setup, adata)
     print(f"QC at k=3: {adata.obs['qc_fail'].mean():.1%} of cells fail; split: "
           + ", ".join(f"{k} {v}" for k, v in adata.obs["cradle_split"].value_counts().items()), flush=True)
     size = dict(n_latent=args.n_latent)
@@ -271,12 +280,14 @@ def cmd_demo(args) -> None:
     for name, extra in [("cradle-vae", {}), ("sams-vae", {"artifact_model": False}), ("cradle-vae-beta0", {"beta": 0.0})]:
         models[name] = CradleVAE(adata, **size, **extra).train(**budget, progress=name)
         models[name].save(out / name)
+        (out / name / "setup.json").write_text(json.dumps(setup, indent=1))
     metrics = evaluate(models["cradle-vae"], adata, others={k: v for k, v in models.items() if k != "cradle-vae"},
                        n_particles=args.n_particles, progress=True)
     write_metrics(metrics, out / "metrics.json")
     save_demo_plots(models, adata, metrics, out)
     print(metrics_table(metrics))
-    print(f"metrics (every split), runs and plots written to {out}/ (from this run on simulated data)")
+    print(f"metrics (every split), runs and plots written to {out}/ (from this run on simulated data); try\n"
+          f"  cradle-nb predict {out / 'cradle-vae'} --perturbations test --with-controls --out pred.h5ad")
 
 # %% ../nbs/08_cli.ipynb #f832175f
 def build_parser() -> argparse.ArgumentParser:

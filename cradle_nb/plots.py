@@ -110,14 +110,16 @@ def plot_qc_metrics(adata, path=None):
     metrics = [m for m in thresholds if f"qc_{m}" in adata.obs]
     fig, axes = plt.subplots(1, len(metrics), figsize=(3 * len(metrics), 2.8), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
-        values = adata.obs[f"qc_{metric}"].to_numpy(float)
-        log = metric in ("total_counts", "n_genes")
-        sns.histplot(x=values + log, bins=60, log_scale=log, ax=ax, color="grey", element="step")
+        log = thresholds[metric]["scale"] == "log1p"          # counts and genes: thresholds set on the log scale
+        sns.histplot(x=adata.obs[f"qc_{metric}"].to_numpy(float), bins=60, log_scale=log, ax=ax, color="grey", element="step")
         cut = thresholds[metric]["threshold"]
         if cut is not None:
-            ax.axvline(cut + log, color="crimson", ls="--")
+            ax.axvline(cut, color="crimson", ls="--")
+        if log:
+            ax.xaxis.set_minor_formatter(plt.NullFormatter())
         share = adata.obs.get(f"qc_fail_{metric}", pd.Series(False, index=adata.obs_names)).mean()
-        ax.set(title=f"{METRIC_NAMES[metric]}\n{thresholds[metric]['tail']} tail: {share:.1%} flagged", xlabel="", ylabel="cells")
+        rule = f"{thresholds[metric]['tail']} tail: {share:.1%} flagged" if cut is not None else "MAD is 0: no threshold"
+        ax.set(title=f"{METRIC_NAMES[metric]}\n{rule}", xlabel="", ylabel="cells")
         ax.title.set_fontsize(9)
     return _finish(fig, path)
 

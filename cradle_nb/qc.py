@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+from importlib.metadata import version
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,7 +221,7 @@ class QCReport:
         return (f"Cells were flagged as failing quality control when a metric lay more than {self.k:g} median absolute "
                 f"deviations (MAD, unscaled) beyond its median on the tail that marks damage: total UMI counts and detected "
                 f"genes below (on the log1p scale), the percentages of mitochondrial, ribosomal-protein and haemoglobin counts "
-                f"above. Doublets were called with Scrublet (scanpy {sc.__version__}). {self.n_failing:,} of {self.n_cells:,} "
+                f"above. Doublets were called with Scrublet (scanpy {version('scanpy')}). {self.n_failing:,} of {self.n_cells:,} "
                 f"cells ({self.n_failing / self.n_cells:.1%}) failed at least one criterion; CRADLE-VAE models them with its "
                 f"artifact branch instead of removing them.\n\n"
                 f"| criterion | tail | scale | threshold | cells flagged |\n|---|---|---|---|---|\n{rows}\n")
