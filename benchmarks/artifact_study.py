@@ -14,7 +14,7 @@ from pathlib import Path
 import anndata as ad
 import pandas as pd
 
-from cradle_nb.data import simulate_perturbseq
+from cradle_nb.simulate import simulate_perturbseq
 from cradle_nb.evaluate import evaluate, model_name
 from cradle_nb.train import CradleVAE
 

@@ -10,7 +10,8 @@ import time
 import numpy as np
 import torch
 
-from cradle_nb.data import assign_split, register_anndata, simulate_perturbseq
+from cradle_nb.registry import assign_split, register_anndata
+from cradle_nb.simulate import simulate_perturbseq
 from cradle_nb.qc import counterfactual_references
 
 parser = argparse.ArgumentParser()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
-from cradle_nb.data import simulate_perturbseq
+from cradle_nb.simulate import simulate_perturbseq
 
 
 def run(*args):

@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from cradle_nb.data import simulate_perturbseq
+from cradle_nb.simulate import simulate_perturbseq
 from cradle_nb.train import CradleVAE
 
 

@@ -3,8 +3,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cradle_nb.data import (SPLIT_KEY, PerturbSeqDataset, assign_split, dosage_matrix, get_counts, get_registry,
-                            make_dataloader, register_anndata, simulate_perturbseq)
+from cradle_nb.registry import SPLIT_KEY, assign_split, dosage_matrix, get_counts, get_registry, register_anndata
+from cradle_nb.loaders import PerturbSeqDataset, make_dataloader
+from cradle_nb.simulate import simulate_perturbseq
 from cradle_nb.qc import annotate_qc, counterfactual_references, qc_matrix
 
 
