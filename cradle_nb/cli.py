@@ -19,7 +19,7 @@ __all__ = ['MODEL_OPTIONS', 'TRAIN_OPTIONS', 'HEADLINE', 'COMMANDS', 'read_confi
 MODEL_OPTIONS = ("n_latent", "likelihood", "artifact_model", "beta", "per_flag_artifacts", "decoder_hidden",
                  "encoder_hidden", "embedding_hidden", "combine", "mask_prior", "counterfactual_reduction",
                  "counterfactual_encoding", "detach_reference", "encoder_sees_artifact", "n_reference_partners")
-TRAIN_OPTIONS = ("max_epochs", "batch_size", "lr", "n_particles", "patience", "seed", "accelerator", "mixed_precision", "monitor")
+TRAIN_OPTIONS = ("max_epochs", "batch_size", "lr", "n_particles", "patience", "seed", "accelerator", "precision", "monitor")
 
 
 def read_config(path: str | None) -> dict:
@@ -72,17 +72,17 @@ def setup_from(setup: dict, adata) -> dict:
     s = dict(setup)
     CradleVAE.setup_anndata(adata, s["perturbation_key"], s["control"], layer=s.get("layer"), qc_key=s.get("qc_key"),
                             split_key=s.get("split_key"), qc_k=s.get("qc_k", 3.0), test_fraction=s.get("test_combos", 0.25),
-                            delimiter=s.get("delimiter", "+"), seed=s.get("seed", 0))
+                            delimiter=s.get("delimiter", "+"), seed=s.get("seed", 0), batch_key=s.get("batch_key"))
     return s
 
 
 def _train_options(args, config: dict) -> dict:
-    given = {"max_epochs": args.max_epochs, "lr": args.lr, "batch_size": args.batch_size}
+    given = {"max_epochs": args.max_epochs, "lr": args.lr, "batch_size": args.batch_size, "devices": args.devices}
     return {**config["train"], "seed": args.seed, **{k: v for k, v in given.items() if v is not None}}
 
 
 def cmd_train(args) -> None:
-    from cradle_nb.train import CradleVAE
+    from cradle_nb.train import CradleVAE, is_main_process
     config = read_config(args.config)
     if args.resume:
         setup = read_setup(args.resume)
@@ -96,7 +96,7 @@ def cmd_train(args) -> None:
         adata = read_data(args.data)
         setup = {"data": str(Path(args.data).resolve()), "perturbation_key": args.perturbation_key, "control": args.control,
                  "layer": args.layer, "qc_key": args.qc_key, "split_key": args.split_key, "qc_k": args.qc_k,
-                 "test_combos": args.test_combos, "delimiter": args.delimiter, "seed": args.seed}
+                 "test_combos": args.test_combos, "delimiter": args.delimiter, "seed": args.seed, "batch_key": args.batch_key}
         print(f"setting up {args.data}: {adata.n_obs} cells x {adata.n_vars} genes", flush=True)
         setup_from(setup, adata)
         model_kw = {**config["model"], **({"artifact_model": False} if args.no_artifact_model else {}),
@@ -104,6 +104,8 @@ def cmd_train(args) -> None:
         model = CradleVAE(adata, **model_kw)
     print(model, flush=True)
     model.train(**_train_options(args, config))
+    if not is_main_process():            # under torchrun every rank runs this command; rank 0 writes
+        return
     out = model.save(args.out or args.resume)
     (out / "setup.json").write_text(json.dumps(setup, indent=1))
     if model.interrupted:
@@ -245,7 +247,7 @@ def cmd_qc(args) -> None:
     adata = read_data(args.data)
     register_anndata(adata, args.perturbation_key, args.control, layer=args.layer, delimiter=args.delimiter)
     print(f"QC of {args.data}: {adata.n_obs} cells x {adata.n_vars} genes at k = {args.qc_k:g}", flush=True)
-    annotate_qc(adata, k=args.qc_k, doublets=not args.no_doublets, layer=args.layer, seed=args.seed)
+    annotate_qc(adata, k=args.qc_k, doublets=not args.no_doublets, layer=args.layer, seed=args.seed, batch_key=args.batch_key)
     report = qc_report(adata)
     out = Path(args.out)
     files = report.save(out)
@@ -304,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     qc.add_argument("--layer", help="layer holding raw counts (default: X)")
     qc.add_argument("--qc-k", type=float, default=3.0, help="MADs from the median that flag a cell")
     qc.add_argument("--no-doublets", action="store_true", help="skip Scrublet doublet calls")
+    qc.add_argument("--batch-key", help="obs column of the sample or lane: doublets are called within each")
     qc.add_argument("--delimiter", default="+", help="separator of combined perturbations in a label")
     qc.add_argument("--seed", type=int, default=0, help="random seed of Scrublet")
 
@@ -316,10 +319,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--layer", help="layer holding raw counts (default: X)")
     train.add_argument("--max-epochs", type=int, help="epochs (default: sized to the data, at most 400)")
     train.add_argument("--lr", type=float, help="Adam learning rate (default 3e-4, or the config's)")
-    train.add_argument("--batch-size", type=int, help="cells per minibatch (default 512, or the config's)")
+    train.add_argument("--batch-size", type=int, help="cells per minibatch and rank (default 512, or the config's)")
+    train.add_argument("--devices", type=int, default=1, help="data-parallel processes (GPUs, or CPU processes with Gloo); under torchrun, its world size")
     train.add_argument("--seed", type=int, default=0, help="seed of the split, QC and training")
     train.add_argument("--qc-k", type=float, default=3.0, help="MADs from the median that flag a cell")
     train.add_argument("--qc-key", help="boolean obs column of QC failures to use instead of computing QC")
+    train.add_argument("--batch-key", help="obs column of the sample or lane: doublets are called within each")
     train.add_argument("--delimiter", default="+", help="separator of combined perturbations in a label")
     split = train.add_mutually_exclusive_group()
     split.add_argument("--split-key", help="obs column holding train / val / test")
@@ -369,7 +374,7 @@ COMMANDS = {"qc": cmd_qc, "train": cmd_train, "evaluate": cmd_evaluate, "predict
 
 
 def _positive_counts(args) -> None:
-    for name in ("max_epochs", "n_particles", "n_cells", "batch_size"):
+    for name in ("max_epochs", "n_particles", "n_cells", "batch_size", "devices"):
         value = getattr(args, name, None)
         if value is not None and value < 1:
             raise ValueError(f"--{name.replace('_', '-')} {value}: must be a positive integer")
@@ -397,3 +402,7 @@ def main(argv=None) -> int:
         print(f"cradle-nb {args.command}: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", file=sys.stderr)
         return 2
     return 0
+
+
+if __name__ == "__main__" and "__file__" in globals():   # `python -m cradle_nb.cli ...` (e.g. `torchrun -m`), not a notebook
+    sys.exit(main())

@@ -11,7 +11,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 # %% auto #0
-__all__ = ['PerturbSeqDataset', 'make_dataloader', 'log_count_statistics']
+__all__ = ['PerturbSeqDataset', 'make_dataloader', 'epoch_shard', 'log_count_statistics']
 
 # %% ../nbs/03_loaders.ipynb #a4bf0835
 class PerturbSeqDataset(Dataset):
@@ -43,10 +43,20 @@ class PerturbSeqDataset(Dataset):
         return {k: v[0] for k, v in self.__getitems__([position]).items()}
 
 
-def make_dataloader(dataset: PerturbSeqDataset, batch_size: int = 512, shuffle: bool = True, seed: int = 0) -> DataLoader:
-    "A DataLoader yielding whole batches from `dataset` (seeded shuffling)."
+def make_dataloader(dataset: PerturbSeqDataset, batch_size: int = 512, shuffle: bool = True, seed: int = 0,
+                    positions: np.ndarray | None = None) -> DataLoader:
+    "A DataLoader yielding whole batches from `dataset` (seeded shuffling), or from the given `positions` in their order."
+    if positions is not None:
+        return DataLoader(dataset, batch_size=batch_size, sampler=list(map(int, positions)), collate_fn=lambda b: b)
     generator = torch.Generator().manual_seed(seed)
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator, collate_fn=lambda b: b)
+
+
+def epoch_shard(n: int, seed: int, rank: int = 0, world_size: int = 1) -> np.ndarray:
+    """This rank's positions of one epoch: a permutation of `n` positions seeded by `seed` (the same on every rank),
+    cut to a multiple of `world_size` and dealt out in turn, so every rank gets as many and none is shared."""
+    order = np.random.default_rng(seed).permutation(n)
+    return order[: n - n % world_size][rank::world_size]
 
 # %% ../nbs/03_loaders.ipynb #a7041f5d
 def log_count_statistics(counts: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:

@@ -53,9 +53,11 @@ class LossTerms:
                 "counterfactual": self.counterfactual.item()}
 
 # %% ../nbs/07_losses.ipynb #96f3281b
-def balanced_weights(fail: torch.Tensor) -> torch.Tensor:
-    "Reconstruction weights: the paper's alpha / (1 - alpha) class balance, normalised to mean 1."
-    alpha = fail.float().mean()
+def balanced_weights(fail: torch.Tensor, alpha: torch.Tensor | None = None) -> torch.Tensor:
+    """Reconstruction weights: the paper's alpha / (1 - alpha) class balance, normalised to mean 1.
+
+    `alpha` (the failing fraction) defaults to the batch's; data-parallel training passes the union batch's."""
+    alpha = fail.float().mean() if alpha is None else alpha
     if alpha == 0 or alpha == 1:
         return torch.ones_like(fail, dtype=torch.float32)
     return torch.where(fail, 0.5 / alpha, 0.5 / (1 - alpha))
@@ -112,8 +114,11 @@ class CradleModule(nn.Module):
             kl = kl + qc @ (g.kl_artifact * self.inv_cells_per_flag)
         return kl
 
-    def forward(self, batch: dict, n_particles: int = 5, g: GlobalSample | None = None) -> LossTerms:
-        "All terms of the objective for one minibatch (a dict from `PerturbSeqDataset`)."
+    def forward(self, batch: dict, n_particles: int = 5, g: GlobalSample | None = None, union: dict | None = None) -> LossTerms:
+        """All terms of the objective for one minibatch (a dict from `PerturbSeqDataset`).
+
+        In data-parallel training `union` holds the union batch's `fail_fraction`, `n_reference` and `world_size`,
+        so that N ranks of batch B optimise the objective of one process with batch N x B (see the training chapter)."""
         x, dosage, library = batch["counts"], batch["dosage"], batch["library"]
         qc = batch["qc"][:, : self.config.n_artifact_flags] if self.artifact_model else None
         g = self.sample_globals(n_particles) if g is None else g
@@ -130,8 +135,9 @@ class CradleModule(nn.Module):
         kl_global = self.plated_kl(g, dosage, qc)
         fail = batch["qc"].amax(-1) > 0
         use_weights = self.artifact_model and self.config.balanced_reconstruction
-        weight = balanced_weights(fail) if use_weights else torch.ones_like(reconstruction)
-        counterfactual = self.counterfactual_term(batch, counts_projection, embedding_projection, qc, (z_mean, z_scale))
+        alpha = None if union is None else union["fail_fraction"]
+        weight = balanced_weights(fail, alpha) if use_weights else torch.ones_like(reconstruction)
+        counterfactual = self.counterfactual_term(batch, counts_projection, embedding_projection, qc, (z_mean, z_scale), union)
         loss = -(weight * reconstruction - kl_basal - kl_global).mean() + self.config.beta * counterfactual
         return LossTerms(loss, reconstruction, kl_basal, kl_global, counterfactual, weight)
 
@@ -149,7 +155,7 @@ class CradleModule(nn.Module):
             h = h + torch.matmul(1 - qc if flip_qc else qc, artifact)
         return h
 
-    def counterfactual_term(self, batch, counts_projection, embedding_projection, qc, factual=None) -> torch.Tensor:
+    def counterfactual_term(self, batch, counts_projection, embedding_projection, qc, factual=None, union=None) -> torch.Tensor:
         "KL(q(z | r, d, a') || q(z | x, d, a')) (or q(z | x, d, a) with the factual encoding) over cells with a reference."
         cfg = self.config
         zero = counts_projection.new_zeros(())
@@ -171,6 +177,8 @@ class CradleModule(nn.Module):
         if cfg.detach_reference:
             r_mean, r_scale = r_mean.detach(), r_scale.detach()
         kl = gaussian_kl(r_mean, r_scale, x_mean, x_scale).sum(-1).mean(0)
+        if union is not None:            # this rank's share, scaled so that averaging over ranks gives the union's term
+            return kl.sum() * union["world_size"] / (1 if cfg.counterfactual_reduction == "sum" else union["n_reference"])
         return kl.sum() if cfg.counterfactual_reduction == "sum" else kl.mean()
 
 # %% ../nbs/07_losses.ipynb #acb5f7ac

@@ -21,9 +21,9 @@ from .registry import get_counts, get_registry
 
 # %% auto #0
 __all__ = ['GENE_GROUPS', 'TAILS', 'LOG_SCALE', 'QC_UNS_KEY', 'METRIC_NAMES', 'qc_metrics', 'mad_threshold', 'flag_outliers',
-           'doublet_calls', 'qc_columns', 'annotate_qc', 'threshold_flags', 'stored_doublet_calls', 'apply_qc',
-           'stored_qc_columns', 'QCReport', 'qc_report', 'qc_matrix', 'CounterfactualReferences', 'sparse_row_medians',
-           'counterfactual_references']
+           'doublet_calls', 'doublet_groups', 'grouped_doublet_calls', 'qc_columns', 'annotate_qc', 'threshold_flags',
+           'stored_doublet_calls', 'apply_qc', 'stored_qc_columns', 'QCReport', 'qc_report', 'qc_matrix',
+           'CounterfactualReferences', 'sparse_row_medians', 'counterfactual_references']
 
 # %% ../nbs/04_qc.ipynb #8e221f0c
 GENE_GROUPS = {"mt": r"^MT-", "ribo": r"^RP[SL]\d", "hb": r"^HB(?!P)[A-Z]?\d*$"}
@@ -67,7 +67,7 @@ def flag_outliers(values, threshold: dict) -> np.ndarray:
 
 # %% ../nbs/04_qc.ipynb #a7414d47
 def doublet_calls(counts, seed: int = 0, threshold: float | None = None) -> tuple[np.ndarray, np.ndarray, float | None]:
-    "Scrublet doublet scores, calls and the score threshold used (None when Scrublet finds none)."
+    "Scrublet doublet scores, calls and the score threshold used (None when Scrublet finds none), for one group of cells."
     n_cells, n_genes = counts.shape
     if n_cells < 100:
         raise ValueError(f"doublet calls need at least 100 cells, got {n_cells}; pass doublets=False")
@@ -84,6 +84,40 @@ def doublet_calls(counts, seed: int = 0, threshold: float | None = None) -> tupl
     called = tmp.obs["predicted_doublet"].to_numpy(dtype=bool) if threshold is not None else np.zeros(n_cells, bool)
     return scores, called, (None if threshold is None else float(threshold))
 
+
+def doublet_groups(n_cells: int, batches=None, max_cells: int = 20_000, seed: int = 0) -> np.ndarray:
+    "A group label per cell for doublet calling: its batch, split at random into chunks of at most `max_cells`."
+    batches = np.zeros(n_cells, dtype=int) if batches is None else pd.factorize(np.asarray(batches, dtype=object))[0]
+    rng = np.random.default_rng(seed)
+    groups = np.empty(n_cells, dtype=object)
+    for b in np.unique(batches):
+        cells = rng.permutation(np.flatnonzero(batches == b))
+        n_chunks = -(-len(cells) // max_cells)
+        for j, chunk in enumerate(np.array_split(cells, n_chunks)):
+            groups[chunk] = f"{b}.{j}"
+    return groups
+
+
+def grouped_doublet_calls(counts, groups, seed: int = 0, threshold: float | None = None):
+    """Scrublet on each group of cells on its own: scores, calls, each group's threshold, and the groups it could not
+    score (fewer than 100 cells, or no threshold found) with the reason."""
+    counts = sp.csr_matrix(counts)
+    scores, called = np.full(counts.shape[0], np.nan), np.zeros(counts.shape[0], bool)
+    thresholds, skipped = {}, {}
+    for group in pd.unique(groups):
+        cells = np.flatnonzero(groups == group)
+        try:
+            s, c, t = doublet_calls(counts[cells], seed, threshold)
+        except ValueError as e:
+            skipped[str(group)] = str(e)
+            continue
+        scores[cells] = s
+        if t is None:
+            skipped[str(group)] = "Scrublet found no threshold"
+        else:
+            called[cells], thresholds[str(group)] = c, t
+    return scores, called, thresholds, skipped
+
 # %% ../nbs/04_qc.ipynb #1f2ffa49
 def qc_columns(cells, metrics: pd.DataFrame, flags: dict) -> pd.DataFrame:
     "The obs columns QC writes: `qc_<metric>`, `qc_fail_<flag>` and `qc_fail` (any flag)."
@@ -94,11 +128,14 @@ def qc_columns(cells, metrics: pd.DataFrame, flags: dict) -> pd.DataFrame:
 
 
 def annotate_qc(adata: ad.AnnData, k: float = 3.0, doublets: bool = True, layer: str | None = None,
-                precomputed: dict | None = None, seed: int = 0) -> dict:
+                precomputed: dict | None = None, seed: int = 0, batch_key: str | None = None,
+                max_cells_per_batch: int = 20_000) -> dict:
     """Flag cells failing QC by `k` MADs per metric and by Scrublet; store and return the thresholds.
 
     `precomputed` maps metric names (`total_counts`, `n_genes`, `pct_mt`, ...) to obs columns that
-    replace the computed metric. Uses the registry's layer when `adata` is registered."""
+    replace the computed metric. Doublets are called per `batch_key` group (a sample or lane column),
+    in chunks of at most `max_cells_per_batch` cells (`doublet_groups`). Uses the registry's layer when
+    `adata` is registered."""
     if layer is None and "cradle_nb" in adata.uns:
         layer = get_registry(adata).layer
     counts = get_counts(adata, layer)
@@ -122,23 +159,26 @@ def annotate_qc(adata: ad.AnnData, k: float = 3.0, doublets: bool = True, layer:
             skipped[metric] = "MAD is zero: the metric defines no outliers"
             continue
         flags[metric] = flag_outliers(metrics[metric], thresholds[metric])
-    doublet_threshold = None
+    doublet_threshold, doublet_thresholds = None, {}
     if doublets:
-        try:
-            scores, called, doublet_threshold = doublet_calls(counts, seed)
-        except ValueError as e:
-            skipped["doublet"] = str(e)
-        else:
+        if batch_key is not None and batch_key not in adata.obs:
+            raise ValueError(f"batch column '{batch_key}' is not in adata.obs")
+        batches = adata.obs[batch_key].to_numpy() if batch_key is not None else None
+        groups = doublet_groups(adata.n_obs, batches, max_cells_per_batch, seed)
+        scores, called, doublet_thresholds, unscored = grouped_doublet_calls(counts, groups, seed)
+        if doublet_thresholds:
             adata.obs["doublet_score"] = scores
-            if doublet_threshold is None:
-                skipped["doublet"] = "Scrublet found no threshold"
-            else:
-                flags["doublet"] = called
+            flags["doublet"] = called
+            doublet_threshold = float(np.median(list(doublet_thresholds.values())))
+        if unscored:
+            skipped["doublet"] = "; ".join(f"group {g}: {why}" for g, why in list(unscored.items())[:3]) + \
+                                 (f" (and {len(unscored) - 3} more groups)" if len(unscored) > 3 else "")
     else:
         skipped["doublet"] = "doublets=False"
     for column, values in qc_columns(adata.obs_names, metrics, flags).items():
         adata.obs[column] = values.to_numpy()
     result = {"k": float(k), "thresholds": thresholds, "doublet_threshold": doublet_threshold,
+              "doublet_thresholds": doublet_thresholds, "doublet_batch_key": batch_key,
               "flags": list(flags), "skipped": skipped, "precomputed": dict(precomputed or {})}
     adata.uns[QC_UNS_KEY] = result
     return result
@@ -153,14 +193,14 @@ def threshold_flags(metrics: pd.DataFrame, qc: dict) -> pd.DataFrame:
     return flags
 
 
-def stored_doublet_calls(counts, qc: dict, seed: int = 0) -> np.ndarray | None:
-    "Scrublet calls of new cells at the stored doublet threshold; None when there is none or Scrublet cannot run."
+def stored_doublet_calls(counts, qc: dict, seed: int = 0, batches=None, max_cells: int = 20_000) -> np.ndarray | None:
+    """Scrublet calls of new cells at the stored doublet threshold, per batch and chunk as in `annotate_qc`;
+    None when there is no stored threshold or no group could be scored."""
     if qc.get("doublet_threshold") is None:
         return None
-    try:
-        return doublet_calls(counts, seed, threshold=qc["doublet_threshold"])[1]
-    except ValueError:                   # too few cells or genes for Scrublet: no doublet flag
-        return None
+    groups = doublet_groups(counts.shape[0], batches, max_cells, seed)
+    _, called, scored, _ = grouped_doublet_calls(counts, groups, seed, threshold=qc["doublet_threshold"])
+    return called if scored else None
 
 
 def apply_qc(counts, genes, qc: dict, doublets: bool = True, seed: int = 0) -> pd.DataFrame:
@@ -190,7 +230,9 @@ def stored_qc_columns(adata: ad.AnnData, qc: dict, layer: str | None = None, kno
         called = np.zeros(adata.n_obs, bool)
         called[~new] = known[~new].astype(bool).to_numpy()
         if new.any():
-            calls = stored_doublet_calls(counts[new], qc, seed)
+            key = qc.get("doublet_batch_key")
+            batches = adata.obs[key].to_numpy()[new] if key is not None and key in adata.obs else None
+            calls = stored_doublet_calls(counts[new], qc, seed, batches)
             if calls is None:
                 warnings.warn(f"{new.sum()} cells could not be checked for doublets (Scrublet needs at least 100 cells)")
             else:

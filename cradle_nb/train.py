@@ -12,6 +12,9 @@ import os
 import shutil
 import sys
 import tempfile
+import time
+import warnings
+from importlib import import_module
 from pathlib import Path
 
 import anndata as ad
@@ -23,15 +26,17 @@ from tqdm.auto import tqdm
 
 from .registry import (SPLIT_KEY, UNS_KEY, Registry, assign_split, build_registry, dosage_matrix, get_counts,
                                 get_registry, register_anndata)
-from .loaders import PerturbSeqDataset, log_count_statistics, make_dataloader
+from .loaders import PerturbSeqDataset, epoch_shard, log_count_statistics, make_dataloader
 from .losses import CradleModule
 from .model import ModelConfig
 from .qc import QC_UNS_KEY, annotate_qc, counterfactual_references, qc_matrix, stored_qc_columns
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FILES', 'OPTIONAL_FILES', 'BASAL_SOURCES', 'DEFAULT_BASAL', 'select_device', 'default_max_epochs',
-           'TrainingDiverged', 'CradleVAE', 'train', 'save', 'load', 'control_basal_states', 'predict_normalised_mean',
-           'predict_ate', 'sample', 'perturbation_embedding_mean', 'get_latent', 'get_corrected_counts']
+__all__ = ['SUMMARY_KEYS', 'CHECKPOINT_FILES', 'OPTIONAL_FILES', 'BASAL_SOURCES', 'DEFAULT_BASAL', 'select_device',
+           'default_max_epochs', 'TrainingDiverged', 'CradleVAE', 'union_statistics', 'DistributedError',
+           'launched_by_torchrun', 'init_distributed', 'is_main_process', 'rank_device', 'train', 'save', 'load',
+           'launch', 'control_basal_states', 'predict_normalised_mean', 'predict_ate', 'sample',
+           'perturbation_embedding_mean', 'get_latent', 'get_corrected_counts']
 
 # %% ../nbs/08_train.ipynb #efdf8015
 def select_device(accelerator: str = "auto") -> torch.device:
@@ -89,13 +94,15 @@ class CradleVAE:
     @staticmethod
     def setup_anndata(adata: ad.AnnData, perturbation_key: str, control_label: str = "control", layer: str | None = None,
                       qc_key: str | None = None, split_key: str | None = None, delimiter: str = "+", qc_k: float = 3.0,
-                      doublets: bool = True, split: str = "auto", test_fraction: float = 0.25, seed: int = 0) -> Registry:
+                      doublets: bool = True, split: str = "auto", test_fraction: float = 0.25, seed: int = 0,
+                      batch_key: str | None = None) -> Registry:
         """Register `adata`, annotate QC (unless `qc_key` is given) and split it.
 
-        Writes the documented keys of `register_anndata`, `annotate_qc` and `assign_split`."""
+        Writes the documented keys of `register_anndata`, `annotate_qc` and `assign_split`. `batch_key` names the
+        sample or lane column doublets are called within."""
         registry = register_anndata(adata, perturbation_key, control_label, layer, qc_key, split_key, delimiter)
         if qc_key is None:
-            annotate_qc(adata, k=qc_k, doublets=doublets, layer=layer, seed=seed)
+            annotate_qc(adata, k=qc_k, doublets=doublets, layer=layer, seed=seed, batch_key=batch_key)
         assign_split(adata, "column" if split_key else split, test_fraction=test_fraction, seed=seed)
         return registry
 
@@ -140,64 +147,178 @@ def _nonfinite_term(terms) -> str | None:
     return None
 
 
+def _world() -> tuple[int, int]:
+    "(rank, number of ranks) of this process: (0, 1) outside data-parallel training."
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
+
+
+def _all_sum(values: torch.Tensor) -> torch.Tensor:
+    "The sum over ranks of `values` (unchanged in one process)."
+    if _world()[1] > 1:
+        torch.distributed.all_reduce(values)
+    return values
+
+
+SUMMARY_KEYS = ("loss", "elbo", "reconstruction", "kl_basal", "kl_global", "counterfactual")   # `LossTerms.summary`
+
+
 def _epoch_means(rows: list[tuple[int, dict]]) -> dict:
-    total = sum(n for n, _ in rows)
-    return {k: sum(n * r[k] for n, r in rows) / total for k in rows[0][1]}
+    "Cell-weighted means of the rows' terms, over every rank's cells (a rank may hold none)."
+    sums = torch.tensor([[n * r[k] for k in SUMMARY_KEYS] + [n] for n, r in rows] or [[0.0] * (len(SUMMARY_KEYS) + 1)],
+                        dtype=torch.float64).sum(0)
+    sums = _all_sum(sums.to(_device_of_collectives())).cpu()
+    return {k: float(sums[i] / sums[-1]) for i, k in enumerate(SUMMARY_KEYS)}
+
+
+def _device_of_collectives() -> torch.device:
+    "NCCL reduces CUDA tensors, Gloo CPU tensors."
+    if _world()[1] > 1 and torch.distributed.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
+def union_statistics(batch: dict) -> dict | None:
+    "The union batch's failing fraction and number of cells with a reference, over all ranks (None in one process)."
+    rank, world = _world()
+    if world == 1:
+        return None
+    fail = batch["qc"].amax(-1) > 0
+    counts = torch.stack([fail.sum(), batch["has_reference"].sum(), torch.tensor(len(fail), device=fail.device)]).double()
+    counts = _all_sum(counts.to(_device_of_collectives())).to(fail.device)
+    return {"fail_fraction": (counts[0] / counts[2]).float(), "n_reference": counts[1].clamp_min(1).float(), "world_size": world}
+
+
+class DistributedError(RuntimeError):
+    "A rank of data-parallel training failed; the message is that rank's error."
+
+
+def launched_by_torchrun() -> bool:
+    "True in a process that `torchrun` (or another launcher setting WORLD_SIZE and RANK) started as one of several."
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1 and "RANK" in os.environ
+
+
+def init_distributed(accelerator: str = "auto") -> None:
+    "Join the process group a launcher described in the environment (no-op when already joined)."
+    if not torch.distributed.is_initialized():
+        cuda = select_device(accelerator).type == "cuda"
+        torch.distributed.init_process_group("nccl" if cuda else "gloo")
+
+
+def is_main_process() -> bool:
+    "Rank 0, or the only process: the one that writes files."
+    return _world()[0] == 0 if torch.distributed.is_initialized() else int(os.environ.get("RANK", "0")) == 0
+
+
+def rank_device(accelerator: str = "auto") -> torch.device:
+    "This rank's device: its own GPU (LOCAL_RANK) in data-parallel CUDA training, else `select_device`."
+    device = select_device(accelerator)
+    if device.type == "cuda" and _world()[1] > 1:
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", _world()[0])))
+        torch.cuda.set_device(device)
+    return device
+
+
+def _check_replicas(module) -> None:
+    "Raise if the ranks' weights differ after training (they never should)."
+    if _world()[1] == 1:
+        return
+    fingerprint = torch.stack([p.detach().double().sum() for p in module.parameters()]).to(_device_of_collectives())
+    gathered = [torch.empty_like(fingerprint) for _ in range(_world()[1])]
+    torch.distributed.all_gather(gathered, fingerprint)
+    if not all(torch.equal(gathered[0], g) for g in gathered[1:]):
+        raise DistributedError("the ranks' weights differ after training")
 
 # %% ../nbs/08_train.ipynb #3006af79
 def train(self: CradleVAE, max_epochs: int | None = None, batch_size: int = 512, lr: float = 3e-4,
           weight_decay: float = 1e-6, n_particles: int = 5, gradient_clip: float = 100.0, patience: int = 50,
-          seed: int = 0, accelerator: str = "auto", mixed_precision: bool = False, progress: bool = True,
-          monitor: str = "elbo") -> CradleVAE:
-    "Train with Adam, gradient clipping and early stopping on the validation ELBO (or `monitor='loss'`); continues a previous run."
+          seed: int = 0, accelerator: str = "auto", precision: str = "32", progress: bool = True,
+          monitor: str = "elbo", devices: int = 1) -> CradleVAE:
+    """Train with Adam, gradient clipping and early stopping on the validation ELBO (or `monitor='loss'`); continues a
+    previous run. `devices=N` trains data-parallel on N processes: spawned here from Python or a notebook, or the
+    processes `torchrun` started (one per GPU; Gloo on CPUs). `precision="bf16"` runs the forward pass under bfloat16
+    autocast on CUDA (weights, gradients and the optimizer stay in float32)."""
     if monitor not in ("elbo", "loss"):
         raise ValueError(f"monitor={monitor!r} is not 'elbo' or 'loss'")
-    _check_positive(max_epochs=max_epochs, batch_size=batch_size, n_particles=n_particles, patience=patience)
+    _check_positive(max_epochs=max_epochs, batch_size=batch_size, n_particles=n_particles, patience=patience, devices=devices)
     if not lr > 0:
         raise ValueError(f"lr={lr} must be positive")
+    if precision not in ("32", "bf16"):
+        raise ValueError(f"precision={precision!r} is not '32' or 'bf16'")
+    options = dict(max_epochs=max_epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, n_particles=n_particles,
+                   gradient_clip=gradient_clip, patience=patience, seed=seed, accelerator=accelerator,
+                   precision=precision, progress=progress, monitor=monitor)
+    if launched_by_torchrun():
+        init_distributed(accelerator)
+        return self._fit(**options)
+    if devices > 1:
+        return self._spawn_training(devices, options)
+    return self._fit(**options)
+
+
+def _fit(self: CradleVAE, max_epochs, batch_size, lr, weight_decay, n_particles, gradient_clip, patience, seed, accelerator,
+         precision, progress, monitor) -> CradleVAE:
+    "The training loop, in one process or as one rank of data-parallel training."
+    rank, world = _world()
     criterion = (lambda row: -row["val_elbo"]) if monitor == "elbo" else (lambda row: row["val_loss"])
     data = self._tensors(self._adata)
     train_set, val_set = self._dataset(data, "train"), self._dataset(data, "val")
     max_epochs = default_max_epochs(len(train_set)) if max_epochs is None else max_epochs
-    self.device = select_device(accelerator)
+    self.device = rank_device(accelerator)
     module = self.module.to(self.device)
+    step_module = module if world == 1 else torch.nn.parallel.DistributedDataParallel(
+        module, device_ids=[self.device.index] if self.device.type == "cuda" else None)
     optimizer = torch.optim.Adam(module.parameters(), lr=lr, weight_decay=weight_decay)
     if self._optimizer_state is not None:
         optimizer.load_state_dict(self._optimizer_state)
-    autocast = mixed_precision and self.device.type == "cuda"
+    autocast = precision == "bf16" and self.device.type == "cuda"
+    if precision == "bf16" and not autocast:
+        warnings.warn(f"precision='bf16' applies on CUDA only; training on {self.device.type} in float32")
     start = len(self.history)
     best = min(criterion(r) for _, r in self.history.iterrows()) if start else np.inf
     best_state = copy.deepcopy(module.state_dict())
     since_best, rows = 0, []
-    torch.manual_seed(seed + start)
-    bar = tqdm(range(start, start + max_epochs), disable=not progress, desc=progress if isinstance(progress, str) else "training")
+    torch.manual_seed(seed + start + 7919 * rank)            # each rank its own particles
+    bar = tqdm(range(start, start + max_epochs), disable=not progress or rank > 0,
+               desc=progress if isinstance(progress, str) else "training")
     self.interrupted = False
     try:
         for epoch in bar:
-            rows, best, best_state, since_best, stop = self._epoch(module, optimizer, train_set, val_set, epoch, rows, best,
-                                                                   best_state, since_best, batch_size, n_particles,
-                                                                   gradient_clip, seed, autocast, criterion, patience, bar)
-            if stop:
-                break
+            positions = epoch_shard(len(train_set), seed + epoch, rank, world)
+            row = self._epoch(step_module, optimizer, train_set, val_set, positions, epoch, batch_size, n_particles,
+                              gradient_clip, autocast, best_state, rows)
+            rows.append(row)
+            bar.set_postfix(train=f"{row['train_loss']:.1f}", val=f"{row['val_loss']:.1f}")
+            if criterion(row) < best:
+                best, since_best, best_state = criterion(row), 0, copy.deepcopy(module.state_dict())
+            else:
+                since_best += 1
+                if since_best >= patience:
+                    break
     except KeyboardInterrupt:
+        if world > 1:                    # every rank got the signal; the launcher stops them all
+            raise
         self.interrupted = True
         print(f"training interrupted by the user after {len(rows)} completed epochs; the best weights so far are kept "
               "and train() continues from them", file=sys.stderr)
     module.load_state_dict(best_state)
+    _check_replicas(module)
     self._optimizer_state = optimizer.state_dict()
     self._record(rows)
     return self
 
 
-def _epoch(self: CradleVAE, module, optimizer, train_set, val_set, epoch, rows, best, best_state, since_best, batch_size,
-           n_particles, gradient_clip, seed, autocast, criterion, patience, bar):
-    "One epoch of training and validation; returns the updated early-stopping state and whether to stop."
+def _epoch(self: CradleVAE, step_module, optimizer, train_set, val_set, positions, epoch, batch_size, n_particles,
+           gradient_clip, autocast, best_state, rows) -> dict:
+    "One epoch over this rank's `positions` of the training cells, then validation; the epoch's history row."
+    module = getattr(step_module, "module", step_module)
     module.train()
     train_rows = []
-    for batch in make_dataloader(train_set, batch_size, shuffle=True, seed=seed + epoch):
+    for batch in make_dataloader(train_set, batch_size, positions=positions):
         batch = _to(batch, self.device)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
-            terms = module(batch, n_particles)
+            terms = step_module(batch, n_particles, union=union_statistics(batch))
         bad = _nonfinite_term(terms)
         if bad is not None:
             module.load_state_dict(best_state)
@@ -210,24 +331,21 @@ def _epoch(self: CradleVAE, module, optimizer, train_set, val_set, epoch, rows, 
         optimizer.step()
         train_rows.append((len(batch["counts"]), terms.summary()))
     val = self._evaluate_loss(val_set, batch_size, n_particles)
-    row = {"epoch": epoch, **{f"train_{k}": v for k, v in _epoch_means(train_rows).items()},
-           **{f"val_{k}": v for k, v in val.items()}}
-    rows = rows + [row]
-    bar.set_postfix(train=f"{row['train_loss']:.1f}", val=f"{row['val_loss']:.1f}")
-    if criterion(row) < best:
-        return rows, criterion(row), copy.deepcopy(module.state_dict()), 0, False
-    return rows, best, best_state, since_best + 1, since_best + 1 >= patience
+    return {"epoch": epoch, **{f"train_{k}": v for k, v in _epoch_means(train_rows).items()},
+            **{f"val_{k}": v for k, v in val.items()}}
 
 
-CradleVAE.train, CradleVAE._epoch = train, _epoch
+CradleVAE.train, CradleVAE._fit, CradleVAE._epoch = train, _fit, _epoch
 
 # %% ../nbs/08_train.ipynb #381b898f
 @torch.no_grad()
 def _evaluate_loss(self: CradleVAE, dataset: PerturbSeqDataset, batch_size: int, n_particles: int) -> dict:
-    "Mean loss terms over `dataset` (no gradients)."
+    "Mean loss terms over `dataset` (no gradients); in data-parallel training each rank takes its share and the means are pooled."
+    rank, world = _world()
     self.module.eval()
+    positions = np.arange(len(dataset))[rank::world]
     rows = [(len(b["counts"]), self.module(_to(b, self.device), n_particles).summary())
-            for b in make_dataloader(dataset, batch_size, shuffle=False)]
+            for b in make_dataloader(dataset, batch_size, positions=positions)]
     return _epoch_means(rows)
 
 
@@ -457,6 +575,88 @@ def load(cls, path: str | os.PathLike, adata: ad.AnnData) -> CradleVAE:
 
 
 CradleVAE.load = load
+
+# %% ../nbs/08_train.ipynb #61173c4b
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _rank_entry(rank: int, worker, world_size: int, port: int, errors: str, args: tuple) -> None:
+    """One spawned rank: join the process group, share the machine's cores, run `worker(rank, world_size, *args)`.
+    A failure is also written to `errors` with its time, so the launcher can name the rank that failed first (the
+    others then fail too, on the broken connection)."""
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank),
+                      WORLD_SIZE=str(world_size))
+    cuda = torch.cuda.is_available()
+    if not cuda:
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // world_size))
+    torch.distributed.init_process_group("nccl" if cuda else "gloo", rank=rank, world_size=world_size)
+    try:
+        worker(rank, world_size, *args)
+    except Exception as e:
+        Path(errors, f"{rank}.err").write_text(f"{time.time()}\n{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+        raise
+    finally:
+        torch.distributed.destroy_process_group()
+
+
+def launch(worker, world_size: int, *args) -> None:
+    "Run `worker(rank, world_size, *args)` on `world_size` spawned ranks; the first rank to fail stops all, its error raised here."
+    import torch.multiprocessing as mp
+    package = import_module("cradle_nb.train")          # spawned ranks import it: functions defined in a notebook would not pickle
+    with tempfile.TemporaryDirectory(prefix="cradle_nb_ranks_") as errors:
+        try:
+            mp.start_processes(package._rank_entry, args=(worker, world_size, _free_port(), errors, args), nprocs=world_size,
+                               join=True, start_method="spawn")
+        except (mp.ProcessRaisedException, mp.ProcessExitedException) as e:
+            reports = sorted((float(f.read_text().split("\n", 1)[0]), int(f.stem), f.read_text().split("\n", 1)[1])
+                             for f in Path(errors).glob("*.err"))
+            if reports:
+                raise DistributedError(f"rank {reports[0][1]} failed: {reports[0][2]}") from None
+            raise DistributedError(f"rank {e.error_index} failed: {str(e).strip().splitlines()[-1]}") from None
+
+
+def _train_worker(rank: int, world_size: int, folder: str, options: dict) -> None:
+    "A spawned rank: load the run and data from `folder`, train, and (rank 0) save the result."
+    folder = Path(folder)
+    model = CradleVAE.load(folder / "start", ad.read_h5ad(folder / "data.h5ad"))
+    model._fit(**options)
+    if rank == 0:
+        model.save(folder / "result")
+
+
+def _training_data(self: CradleVAE) -> ad.AnnData:
+    "What a spawned rank needs of the AnnData: counts where the registry reads them, labels, QC flags, split."
+    adata, reg = self._adata, self.registry
+    columns = [reg.perturbation_key, SPLIT_KEY, *(c for c in adata.obs.columns if str(c).startswith("qc_fail")),
+               *([reg.qc_key] if reg.qc_key else [])]
+    counts = get_counts(adata, reg.layer)
+    out = ad.AnnData(counts if reg.layer is None else None, obs=adata.obs[list(dict.fromkeys(columns))].copy(),
+                     var=pd.DataFrame(index=adata.var_names.astype(str)))
+    if reg.layer is not None:
+        out.layers[reg.layer] = counts
+    return out
+
+
+def _spawn_training(self: CradleVAE, devices: int, options: dict) -> CradleVAE:
+    "Train on `devices` spawned ranks and bring the trained run back into this model."
+    with tempfile.TemporaryDirectory(prefix="cradle_nb_ddp_") as folder:
+        folder = Path(folder)
+        self.save(folder / "start")
+        self._training_data().write_h5ad(folder / "data.h5ad")
+        launch(import_module("cradle_nb.train")._train_worker, devices, str(folder), options)
+        _, _, weights, optimizer, history, _ = _read_checkpoint(folder / "result")
+        config = json.loads((folder / "result" / "config.json").read_text())
+    self.module.load_state_dict(weights)
+    self.history, self.interrupted = history, False
+    self._optimizer_state = _unflatten_optimizer(optimizer, config.get("optimizer", {}))
+    return self
+
+
+CradleVAE._spawn_training, CradleVAE._training_data = _spawn_training, _training_data
 
 # %% ../nbs/08_train.ipynb #7948bf2a
 BASAL_SOURCES = ("controls", "prior")

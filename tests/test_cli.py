@@ -198,3 +198,15 @@ def test_help_for_every_command():
     for command in ["qc", "demo", "train", "evaluate", "predict", "correct"]:
         result = run(command, "--help")
         assert result.returncode == 0 and "usage: cradle-nb" in result.stdout
+
+
+def test_torchrun_two_ranks_write_one_run(trained, tmp_path):
+    "The cluster path: `torchrun` starts two ranks (Gloo here), both train, rank 0 alone writes the run; it loads in one process."
+    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "-m", "cradle_nb.cli", "train",
+                             str(trained / "screen.h5ad"), "--perturbation-key", "condition", "--control", "control",
+                             "--out", str(tmp_path / "run"), "--max-epochs", "2", "--config", str(trained / "config.yaml")],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count("saved to") == 1
+    from cradle_nb.train import CradleVAE
+    assert len(CradleVAE.load(tmp_path / "run", ad.read_h5ad(trained / "screen.h5ad")).history) == 2
