@@ -35,13 +35,13 @@ def read_config(path: str | None) -> dict:
     return {"model": dict(config.get("model", {})), "train": dict(config.get("train", {}))}
 
 
-def read_data(path: str):
-    "An h5ad file, or a one-line reason why it cannot be read."
+def read_data(path: str, backed: bool = False):
+    "An h5ad file (left on disk with `backed`, its matrix read a block at a time), or a one-line reason why it cannot be read."
     import anndata as ad
     if not Path(path).exists():
         raise FileNotFoundError(f"no such file: {path}")
     try:
-        return ad.read_h5ad(path)
+        return ad.read_h5ad(path, backed="r" if backed else None)
     except (OSError, KeyError, TypeError, ValueError) as e:
         raise ValueError(f"{path} is not a readable h5ad file ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
 
@@ -244,7 +244,7 @@ def cmd_qc(args) -> None:
     from cradle_nb.plots import plot_failing_by_perturbation, plot_qc_metrics
     from cradle_nb.qc import annotate_qc, qc_report
     import matplotlib.pyplot as plt
-    adata = read_data(args.data)
+    adata = read_data(args.data, backed=args.backed)
     register_anndata(adata, args.perturbation_key, args.control, layer=args.layer, delimiter=args.delimiter)
     print(f"QC of {args.data}: {adata.n_obs} cells x {adata.n_vars} genes at k = {args.qc_k:g}", flush=True)
     annotate_qc(adata, k=args.qc_k, doublets=not args.no_doublets, layer=args.layer, seed=args.seed, batch_key=args.batch_key)
@@ -307,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     qc.add_argument("--qc-k", type=float, default=3.0, help="MADs from the median that flag a cell")
     qc.add_argument("--no-doublets", action="store_true", help="skip Scrublet doublet calls")
     qc.add_argument("--batch-key", help="obs column of the sample or lane: doublets are called within each")
+    qc.add_argument("--backed", action="store_true", help="leave the matrix on disk and read it a block at a time (screens larger than memory)")
     qc.add_argument("--delimiter", default="+", help="separator of combined perturbations in a label")
     qc.add_argument("--seed", type=int, default=0, help="random seed of Scrublet")
 

@@ -16,8 +16,9 @@ import scipy.sparse as sp
 
 # %% auto #0
 __all__ = ['UNS_KEY', 'SPLIT_KEY', 'SPLITS', 'SEPARATORS', 'check_counts', 'parse_perturbation', 'perturbation_vocabulary',
-           'dosage_matrix', 'Registry', 'get_counts', 'build_registry', 'register_anndata', 'get_registry',
-           'check_split_labels', 'stratified_split', 'split_unseen_combinations', 'assign_split']
+           'dosage_matrix', 'Registry', 'count_matrix', 'get_counts', 'count_blocks', 'build_registry',
+           'register_anndata', 'get_registry', 'check_split_labels', 'stratified_split', 'split_unseen_combinations',
+           'assign_split']
 
 # %% ../nbs/00_registry.ipynb #421b0542
 def _cell_examples(obs_names, rows, n=3) -> str:
@@ -114,14 +115,32 @@ def _require_column(obs: pd.DataFrame, key: str, what: str) -> pd.Series:
     return column
 
 
-def get_counts(adata: ad.AnnData, layer: str | None = None) -> sp.csr_matrix:
-    "Raw counts of `adata` from `X` or `layers[layer]`, validated by `check_counts`."
+def count_matrix(adata: ad.AnnData, layer: str | None = None):
+    "Where the raw counts are: `X` or `layers[layer]`, in memory or on disk (backed), and its name for messages."
     if layer is not None and layer not in adata.layers:
         raise ValueError(f"layer '{layer}' is not in adata.layers (available: {list(adata.layers.keys())})")
     X = adata.X if layer is None else adata.layers[layer]
     if X is None:
         raise ValueError("adata.X is empty; pass layer= naming the layer that holds raw counts")
-    return check_counts(X, adata.obs_names, source="X" if layer is None else f"layers['{layer}']")
+    return X, "X" if layer is None else f"layers['{layer}']"
+
+
+def get_counts(adata: ad.AnnData, layer: str | None = None) -> sp.csr_matrix:
+    "Raw counts of `adata` from `X` or `layers[layer]`, validated by `check_counts` (a backed matrix is read into memory)."
+    X, source = count_matrix(adata, layer)
+    return check_counts(X[:] if adata.isbacked else X, adata.obs_names, source)
+
+
+def count_blocks(adata: ad.AnnData, layer: str | None = None, size: int = 20_000):
+    """The raw counts as validated CSR blocks of rows, `(first row, block)`: one block for an AnnData in memory,
+    blocks of `size` rows for one opened with `backed="r"`, so that the whole matrix is never read at once."""
+    X, source = count_matrix(adata, layer)
+    if not adata.isbacked:
+        yield 0, check_counts(X, adata.obs_names, source)
+        return
+    for start in range(0, adata.n_obs, size):
+        rows = slice(start, start + size)
+        yield start, check_counts(X[rows], adata.obs_names[rows], source)
 
 
 def _check_cell_names(adata: ad.AnnData) -> None:
@@ -175,7 +194,8 @@ def build_registry(adata: ad.AnnData, perturbation_key: str, control_label: str 
             raise ValueError(f"QC column '{qc_key}' must be boolean (True = fails QC); found values {sorted(map(str, values))[:5]}")
     if split_key is not None:
         check_split_labels(_require_column(adata.obs, split_key, "split"), split_key)
-    get_counts(adata, layer)
+    for _ in count_blocks(adata, layer):           # validate, a block at a time
+        pass
     registry = Registry(perturbation_key, control_label, delimiter, layer, qc_key, split_key,
                         genes=list(map(str, adata.var_names)),
                         perturbations=perturbation_vocabulary(labels, control_label, delimiter))

@@ -132,6 +132,10 @@ def test_qc_report_command(trained, tmp_path):
     assert {"thresholds.csv", "flags.csv", "perturbations.csv", "methods.md", "qc_metrics.png", "qc_by_perturbation.png"} <= names
     assert "median absolute deviations" in (tmp_path / "qc" / "methods.md").read_text()
     assert data.read_bytes() == before
+    # the same report with the matrix left on disk, read a block at a time
+    backed = run("qc", str(data), "--perturbation-key", "condition", "--control", "control", "--out", str(tmp_path / "qc_b"), "--backed")
+    assert backed.returncode == 0, backed.stderr
+    assert (tmp_path / "qc_b" / "perturbations.csv").read_text() == (tmp_path / "qc" / "perturbations.csv").read_text()
 
 
 def test_ctrl_c_saves_a_resumable_run(trained, tmp_path, monkeypatch, capsys):

@@ -2,6 +2,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 
 from cradle_nb.registry import SPLIT_KEY, assign_split, dosage_matrix, get_counts, get_registry, register_anndata
 from cradle_nb.loaders import PerturbSeqDataset, make_dataloader
@@ -75,3 +76,22 @@ def test_paper_qc_protocol_on_real_cells(papalexi):
     assert rates["paper_qc_flag_rate_total_counts_k3"] == pytest.approx((totals < lower_cut).mean())
     assert rates["paper_qc_flag_rate_pct_counts_mt_k3"] > 0
     assert rates["paper_qc_pass_rate_k3"] <= rates["paper_qc_pass_rate_k4"] <= rates["paper_qc_pass_rate_k5"] < 1
+
+
+def test_setup_on_a_backed_file_matches_in_memory(tmp_path):
+    "setup_anndata on an AnnData opened with backed='r' reads blocks of rows and doublet groups, never the whole matrix."
+    import anndata as ad
+    from cradle_nb.registry import count_blocks
+    from cradle_nb.train import CradleVAE
+    simulate_perturbseq(n_cells=3000, n_genes=120, seed=4).write_h5ad(tmp_path / "screen.h5ad")
+    memory = ad.read_h5ad(tmp_path / "screen.h5ad")
+    backed = ad.read_h5ad(tmp_path / "screen.h5ad", backed="r")
+    for adata in (memory, backed):
+        CradleVAE.setup_anndata(adata, "perturbation", "control", seed=0)
+    assert backed.isbacked
+    for column in ["qc_fail", "qc_total_counts", "qc_pct_mt", "cradle_split"]:
+        np.testing.assert_array_equal(memory.obs[column].to_numpy(), backed.obs[column].to_numpy())
+    assert memory.uns["cradle_qc"]["thresholds"] == backed.uns["cradle_qc"]["thresholds"]
+    blocks = list(count_blocks(backed, size=700))
+    assert [start for start, _ in blocks] == [0, 700, 1400, 2100, 2800]
+    np.testing.assert_array_equal(sp.vstack([b for _, b in blocks], format="csr").toarray(), memory.X.toarray())
