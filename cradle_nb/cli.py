@@ -166,10 +166,11 @@ def cmd_evaluate(args) -> None:
 
 def prediction_labels(model, adata, which: str) -> list[str]:
     "`test` (every perturbation of the test split), `all` (every perturbation of the data) or a comma-separated list."
+    from cradle_nb.registry import SPLIT_KEY
     reg = model.registry
     labels = adata.obs[reg.perturbation_key].astype(str)
     if which in ("test", "all"):
-        cells = labels if which == "all" else labels[adata.obs["cradle_split"].astype(str) == "test"]
+        cells = labels if which == "all" else labels[adata.obs[SPLIT_KEY].astype(str) == "test"]
         chosen = sorted(set(cells) - {reg.control_label})
         if not chosen:
             raise ValueError(f"--perturbations {which}: no perturbed cells in {'the test split' if which == 'test' else 'the data'}")
@@ -184,14 +185,14 @@ def heldout_cells(model, adata, labels: list[str]):
     import pandas as pd
     from cradle_nb.evaluate import reference_controls
     from cradle_nb.qc import qc_matrix
+    from cradle_nb.registry import SPLIT_KEY, get_counts
     reg = model.registry
-    test = (adata.obs["cradle_split"].astype(str) == "test").to_numpy() & (qc_matrix(adata)[0].max(1) == 0)
+    test = (adata.obs[SPLIT_KEY].astype(str) == "test").to_numpy() & (qc_matrix(adata)[0].max(1) == 0)
     cells = (test & adata.obs[reg.perturbation_key].astype(str).isin(labels).to_numpy()) | reference_controls(adata, "test")
     if not cells.any():
         raise ValueError("the test split has no QC-passing cells of these perturbations to write with --real-out")
-    counts = adata.layers[reg.layer] if reg.layer else adata.X
     obs = adata.obs.loc[cells, [reg.perturbation_key]].astype(str)
-    return ad.AnnData(counts[np.flatnonzero(cells)], obs=obs, var=pd.DataFrame(index=adata.var_names.astype(str)))
+    return ad.AnnData(get_counts(adata, reg.layer)[np.flatnonzero(cells)], obs=obs, var=pd.DataFrame(index=adata.var_names.astype(str)))
 
 
 def log1p_layout(adata) -> None:
@@ -230,10 +231,11 @@ def cmd_predict(args) -> None:
 
 
 def cmd_correct(args) -> None:
+    from cradle_nb.registry import get_counts
     model, adata = load_run(args.run, args.data)
     print(f"decoding {adata.n_obs} cells on the clean branch ({args.kind})", flush=True)
     corrected = model.get_corrected_counts(adata, kind=args.kind, seed=args.seed)
-    corrected.layers["counts"] = adata.layers[model.registry.layer] if model.registry.layer else adata.X
+    corrected.layers["counts"] = get_counts(adata, model.registry.layer)
     corrected.write_h5ad(args.out)
     print(f"artifact-corrected counts of {adata.n_obs} cells ({int(adata.obs['qc_fail'].sum())} failing QC) written to "
           f"{args.out}: X and layers['corrected'], observed counts in layers['counts']")

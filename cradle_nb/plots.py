@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from .evaluate import _mean_row_pearson, _pearson, data_ate, match_latent_axes, top_genes
+from .evaluate import ate_metrics, data_ate, match_latent_axes, model_name, top_genes
 
 # %% auto #0
 __all__ = ['best_epoch', 'plot_history', 'plot_ate_scatter', 'plot_qc_pass_rates', 'plot_qc_flags', 'plot_qc_metrics',
@@ -63,10 +63,10 @@ def plot_ate_scatter(model, adata, split: str = "test", n_particles: int = 500, 
     sns.scatterplot(df.sort_values("gene", ascending=False), x="observed ATE", y="predicted ATE", hue="gene", s=8, linewidth=0, ax=ax)
     lim = np.abs(df[["observed ATE", "predicted ATE"]].to_numpy()).max()
     ax.plot([-lim, lim], [-lim, lim], color="grey", lw=0.8)
-    r, r_delta = _pearson(pred, truth), _mean_row_pearson(pred.to_numpy(), truth.to_numpy())
-    ax.text(0.03, 0.97, f"r = {r:.2f}\npearson_delta = {r_delta:.2f}", transform=ax.transAxes, va="top", fontsize=8)
-    label = name or getattr(model, "name", None) or ("cradle-vae" if model.config.artifact_model else "sams-vae")
-    ax.set_title(f"{label}: {split} perturbations ({len(truth)})", fontsize=10)
+    scores = ate_metrics(pred, truth)
+    ax.text(0.03, 0.97, f"r = {scores['ate_pearson']:.2f}\npearson_delta = {scores['pearson_delta']:.2f}",
+            transform=ax.transAxes, va="top", fontsize=8)
+    ax.set_title(f"{name or model_name(model)}: {split} perturbations ({len(truth)})", fontsize=10)
     ax.legend(loc="lower right", fontsize=7)
     return _finish(fig, path)
 
@@ -167,8 +167,7 @@ def plot_basal_latent(model, adata, method: str = "umap", name: str | None = Non
     axes[1].legend([handles[i] for i in keep], [labels[i] for i in keep], title="perturbation", fontsize=7, title_fontsize=7,
                    loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, markerscale=2,
                    ncol=1 + len(keep) // 12)
-    label = name or ("cradle-vae" if model.config.artifact_model else "sams-vae")
-    for ax, title in zip(axes, [f"{label}: basal latent by QC status", "by perturbation (singles, control)"]):
+    for ax, title in zip(axes, [f"{name or model_name(model)}: basal latent by QC status", "by perturbation (singles, control)"]):
         ax.set(title=title, xlabel=f"{method} 1", ylabel=f"{method} 2", xticks=[], yticks=[])
     return _finish(fig, path)
 

@@ -86,7 +86,7 @@ class CradleVAE:
         self.flags = data["flags"]
         self.module = CradleModule(self.config, log_mean, log_std, np.asarray(data["dosage"][train].sum(0)).ravel(),
                                    data["qc"][train].sum(0))
-        self.history = pd.DataFrame()
+        self.history, self.interrupted = pd.DataFrame(), False
         self.device = torch.device("cpu")
         self._optimizer_state = None
         self._adata = adata
@@ -181,7 +181,7 @@ def _device_of_collectives() -> torch.device:
 
 def union_statistics(batch: dict) -> dict | None:
     "The union batch's failing fraction and number of cells with a reference, over all ranks (None in one process)."
-    rank, world = _world()
+    world = _world()[1]
     if world == 1:
         return None
     fail = batch["qc"].amax(-1) > 0
@@ -648,8 +648,7 @@ def _spawn_training(self: CradleVAE, devices: int, options: dict) -> CradleVAE:
         self.save(folder / "start")
         self._training_data().write_h5ad(folder / "data.h5ad")
         launch(import_module("cradle_nb.train")._train_worker, devices, str(folder), options)
-        _, _, weights, optimizer, history, _ = _read_checkpoint(folder / "result")
-        config = json.loads((folder / "result" / "config.json").read_text())
+        config, _, weights, optimizer, history, _ = _read_checkpoint(folder / "result")
     self.module.load_state_dict(weights)
     self.history, self.interrupted = history, False
     self._optimizer_state = _unflatten_optimizer(optimizer, config.get("optimizer", {}))
