@@ -86,18 +86,18 @@ def cmd_train(args) -> None:
     config = read_config(args.config)
     if args.resume:
         setup = read_setup(args.resume)
-        adata = read_data(args.data)
+        adata = read_data(args.data, backed=setup.get("backed", False))
         model = CradleVAE.load(args.resume, adata)
         print(f"resuming {args.resume} after {len(model.history)} epochs", flush=True)
     else:
         missing = [o for o, v in (("--perturbation-key", args.perturbation_key), ("--control", args.control)) if v is None]
         if missing or not args.out:
             raise ValueError(f"{', '.join(missing + ([] if args.out else ['--out']))} required (or --resume RUN)")
-        adata = read_data(args.data)
-        setup = {"data": str(Path(args.data).resolve()), "perturbation_key": args.perturbation_key, "control": args.control,
+        adata = read_data(args.data, backed=args.backed)
+        setup = {"backed": args.backed, "data": str(Path(args.data).resolve()), "perturbation_key": args.perturbation_key, "control": args.control,
                  "layer": args.layer, "qc_key": args.qc_key, "split_key": args.split_key, "qc_k": args.qc_k,
                  "test_combos": args.test_combos, "delimiter": args.delimiter, "seed": args.seed, "batch_key": args.batch_key}
-        print(f"setting up {args.data}: {adata.n_obs} cells x {adata.n_vars} genes", flush=True)
+        print(f"setting up {args.data}: {adata.n_obs} cells x {adata.n_vars} genes{' (on disk)' if args.backed else ''}", flush=True)
         setup_from(setup, adata)
         model_kw = {**config["model"], **({"artifact_model": False} if args.no_artifact_model else {}),
                     **({"beta": args.beta} if args.beta is not None else {})}
@@ -123,11 +123,12 @@ def read_setup(run: str) -> dict:
     return json.loads(setup_file.read_text())
 
 
-def load_run(run: str, data: str | None):
-    "A run and the AnnData it is loaded on (its training file unless `data`): the path of `CradleVAE.load`."
+def load_run(run: str, data: str | None, backed: bool = False):
+    """A run and the AnnData it is loaded on (its training file unless `data`): the path of `CradleVAE.load`.
+    `backed` leaves the matrix on disk (predictions read only the cells they need)."""
     from cradle_nb.train import CradleVAE
     setup = read_setup(run)
-    adata = read_data(data or setup["data"])
+    adata = read_data(data or setup["data"], backed=backed)
     return CradleVAE.load(run, adata), adata
 
 # %% ../nbs/11_cli.ipynb #24ede73c
@@ -185,14 +186,14 @@ def heldout_cells(model, adata, labels: list[str]):
     import pandas as pd
     from cradle_nb.evaluate import reference_controls
     from cradle_nb.qc import qc_matrix
-    from cradle_nb.registry import SPLIT_KEY, get_counts
+    from cradle_nb.registry import SPLIT_KEY, count_source, read_rows
     reg = model.registry
     test = (adata.obs[SPLIT_KEY].astype(str) == "test").to_numpy() & (qc_matrix(adata)[0].max(1) == 0)
     cells = (test & adata.obs[reg.perturbation_key].astype(str).isin(labels).to_numpy()) | reference_controls(adata, "test")
     if not cells.any():
         raise ValueError("the test split has no QC-passing cells of these perturbations to write with --real-out")
     obs = adata.obs.loc[cells, [reg.perturbation_key]].astype(str)
-    return ad.AnnData(get_counts(adata, reg.layer)[np.flatnonzero(cells)], obs=obs, var=pd.DataFrame(index=adata.var_names.astype(str)))
+    return ad.AnnData(read_rows(count_source(adata, reg.layer), np.flatnonzero(cells)), obs=obs, var=pd.DataFrame(index=adata.var_names.astype(str)))
 
 
 def log1p_layout(adata) -> None:
@@ -209,7 +210,7 @@ def log1p_layout(adata) -> None:
 
 def cmd_predict(args) -> None:
     import pandas as pd
-    model, adata = load_run(args.run, args.data)
+    model, adata = load_run(args.run, args.data, args.backed)
     labels = prediction_labels(model, adata, args.perturbations)
     with_controls = labels + ([model.registry.control_label] if args.with_controls and model.registry.control_label not in labels else [])
     print(f"generating {args.n_cells} cells for each of {len(with_controls)} conditions", flush=True)
@@ -329,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--qc-key", help="boolean obs column of QC failures to use instead of computing QC")
     train.add_argument("--batch-key", help="obs column of the sample or lane: doublets are called within each")
     train.add_argument("--delimiter", default="+", help="separator of combined perturbations in a label")
+    train.add_argument("--backed", action="store_true", help="leave the matrix on disk: set-up, references and minibatches read it a block at a time (screens larger than memory)")
     split = train.add_mutually_exclusive_group()
     split.add_argument("--split-key", help="obs column holding train / val / test")
     split.add_argument("--test-combos", type=float, default=0.25, help="fraction of combinations held out as unseen")
@@ -354,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--basal", choices=["controls", "prior"], default="controls", help=basal_help)
     pr.add_argument("--real-out", help="also write the held-out real cells (test split, QC-passing, with controls) here")
     pr.add_argument("--log1p", action="store_true", help="write X as log1p(counts / library x 1e4), counts in layers['counts'] (cell-eval's scale)")
+    pr.add_argument("--backed", action="store_true", help="leave the matrix on disk and read only the cells predictions need")
     pr.add_argument("--seed", type=int, default=0, help="random seed")
 
     co = sub.add_parser("correct", help="artifact-corrected counts: each cell decoded on the clean branch", formatter_class=fmt)

@@ -14,7 +14,7 @@ from torch import nn
 from torch.distributions import Bernoulli, Normal
 
 from .guide import Guide
-from .model import Generative, ModelConfig, bernoulli_kl, gaussian_kl, nb_count_terms
+from .model import Generative, ModelConfig, bernoulli_kl, gaussian_kl, nb_count_terms, nb_weighted_log_likelihood
 
 # %% auto #0
 __all__ = ['GlobalSample', 'LossTerms', 'balanced_weights', 'reciprocal_counts', 'CradleModule', 'iwelbo']
@@ -122,24 +122,35 @@ class CradleModule(nn.Module):
         x, dosage, library = batch["counts"], batch["dosage"], batch["library"]
         qc = batch["qc"][:, : self.config.n_artifact_flags] if self.artifact_model else None
         g = self.sample_globals(n_particles) if g is None else g
-        d, a = self.offsets(g, dosage, qc)
         encoder = self.guide.encoder
         counts_projection = encoder.project_counts(x)
         embedding_projection = self.embedding_projections(g)
         z_mean, z_scale = encoder.head(counts_projection, self.offsets_projection(embedding_projection, dosage, qc))
         z = z_mean + z_scale * torch.randn_like(z_mean)
-        logits = self.generative.logits(z, d, a)
-        count_terms = nb_count_terms(x, self.generative.decoder.log_dispersion) if self.config.likelihood == "nb" else None
-        reconstruction = self.generative.log_likelihood(x, logits, library, count_terms).mean(0)
-        kl_basal = gaussian_kl(z_mean, z_scale, torch.zeros_like(z_mean), torch.ones_like(z_scale)).sum(-1).mean(0)
-        kl_global = self.plated_kl(g, dosage, qc)
         fail = batch["qc"].amax(-1) > 0
         use_weights = self.artifact_model and self.config.balanced_reconstruction
         alpha = None if union is None else union["fail_fraction"]
-        weight = balanced_weights(fail, alpha) if use_weights else torch.ones_like(reconstruction)
+        weight = balanced_weights(fail, alpha) if use_weights else torch.ones_like(library)
+        weighted_reconstruction, reconstruction = self.reconstruction(x, library, z, dosage, qc, g, weight)
+        kl_basal = gaussian_kl(z_mean, z_scale, torch.zeros_like(z_mean), torch.ones_like(z_scale)).sum(-1).mean(0)
+        kl_global = self.plated_kl(g, dosage, qc)
         counterfactual = self.counterfactual_term(batch, counts_projection, embedding_projection, qc, (z_mean, z_scale), union)
-        loss = -(weight * reconstruction - kl_basal - kl_global).mean() + self.config.beta * counterfactual
+        loss = -(weighted_reconstruction - kl_basal.sum() - kl_global.sum()) / len(x) + self.config.beta * counterfactual
         return LossTerms(loss, reconstruction, kl_basal, kl_global, counterfactual, weight)
+
+    def reconstruction(self, x, library, z, dosage, qc, g: GlobalSample, weight) -> tuple[torch.Tensor, torch.Tensor]:
+        """$\sum_i w_i\,\mathbb E_q \log p(x_i \mid z_i, d_i, a_i)$ over the batch (differentiable) and each cell's
+        $\mathbb E_q \log p$ (a value): the particles' mean, through the fused NB likelihood (the model chapter)."""
+        gen = self.generative
+        h = gen.hidden(z, dosage, g.perturbation_embedding, qc, g.artifact)
+        if self.config.likelihood != "nb":
+            per_cell = gen.log_likelihood(x, gen.decoder.output(h), library).mean(0)
+            return (weight * per_cell).sum(), per_cell.detach()
+        n_particles, log_theta = len(z), gen.decoder.log_dispersion
+        count_terms = nb_count_terms(x, log_theta).sum(-1)
+        weighted, values = nb_weighted_log_likelihood(x, h, gen.decoder.output, log_theta, library,
+                                                      (weight / n_particles).expand(n_particles, -1))
+        return weighted + (weight * count_terms).sum(), values.mean(0) + count_terms.detach()
 
     def embedding_projections(self, g: GlobalSample) -> tuple[torch.Tensor, torch.Tensor | None]:
         "The encoder's first layer applied to the embeddings: $W_d (E \\odot M)$ `(K, P, H)` and $W_a A$ `(K, F, H)`."
@@ -164,14 +175,15 @@ class CradleModule(nn.Module):
         has = batch["has_reference"]
         if not has.any():
             return zero
-        encoder, n = self.guide.encoder, int(has.sum())
-        offsets = self.offsets_projection(embedding_projection, batch["dosage"][has], qc[has], flip_qc=True)
-        reference = encoder.project_counts(batch["reference"][has])
+        encoder, cells = self.guide.encoder, torch.nonzero(has).squeeze(-1)
+        n = len(cells)
+        offsets = self.offsets_projection(embedding_projection, batch["dosage"][cells], qc[cells], flip_qc=True)
+        reference = encoder.project_counts(batch["reference"][cells])
         if cfg.counterfactual_encoding == "factual":
             r_mean, r_scale = encoder.head(reference, offsets)
-            x_mean, x_scale = factual[0][:, has], factual[1][:, has]
+            x_mean, x_scale = factual[0].index_select(1, cells), factual[1].index_select(1, cells)
         else:
-            both = torch.cat([counts_projection[has], reference])                                   # x_i and r_i
+            both = torch.cat([counts_projection.index_select(0, cells), reference])                 # x_i and r_i
             mean, scale = encoder.head(both, torch.cat([offsets, offsets], dim=-2))                 # one pass for both
             x_mean, x_scale, r_mean, r_scale = mean[:, :n], scale[:, :n], mean[:, n:], scale[:, n:]
         if cfg.detach_reference:

@@ -15,7 +15,8 @@ from torch.distributions import NegativeBinomial, Normal, Poisson
 
 # %% auto #0
 __all__ = ['LIKELIHOODS', 'COMBINE', 'ModelConfig', 'decoder_input', 'Decoder', 'log_mean', 'observation_distribution',
-           'nb_count_terms', 'nb_log_prob', 'nb_log_likelihood', 'bernoulli_kl', 'gaussian_kl', 'Generative']
+           'nb_count_terms', 'nb_log_prob', 'nb_log_likelihood', 'nb_weighted_log_likelihood', 'bernoulli_kl',
+           'gaussian_kl', 'Generative']
 
 # %% ../nbs/05_model.ipynb #97f61aff
 LIKELIHOODS = ("nb", "poisson", "gaussian")
@@ -93,10 +94,13 @@ class Decoder(nn.Module):
         if likelihood in ("nb", "gaussian"):
             self.log_dispersion = nn.Parameter(torch.zeros(n_genes))   # log theta (NB) or log sigma (Gaussian)
 
+    def body(self, first: torch.Tensor) -> torch.Tensor:
+        "The last hidden layer from the first layer's pre-activation."
+        h = F.leaky_relu(first)
+        return h + F.leaky_relu(self.residual(h))
+
     def forward(self, u: torch.Tensor) -> torch.Tensor:
-        h = F.leaky_relu(self.input(u))
-        h = h + F.leaky_relu(self.residual(h))
-        return self.output(h)
+        return self.output(self.body(self.input(u)))
 
 # %% ../nbs/05_model.ipynb #f50c195b
 def log_mean(logits: torch.Tensor, library: torch.Tensor) -> torch.Tensor:
@@ -165,6 +169,63 @@ def nb_log_likelihood(x, logits, library, log_theta, count_terms=None) -> torch.
         count_terms = nb_count_terms(x, log_theta)
     return _NBLogLikelihood.apply(logits, log_theta, x, library) + count_terms.sum(-1)
 
+# %% ../nbs/05_model.ipynb #6c50fbf0
+class _NBWeightedLogLikelihood(torch.autograd.Function):
+    "Weighted sum of NB log-likelihoods (count terms aside) of the output layer applied to `h`, a block of rows at a time."
+
+    @staticmethod
+    @torch.amp.custom_fwd(device_type="cuda", cast_inputs=torch.float32)
+    def forward(ctx, h, weight, bias, log_theta, x, library, row_weights, chunk, need_grad):
+        theta = log_theta.exp()
+        constant = (theta * log_theta).sum()
+        values = h.new_empty(h.shape[:2])
+        if need_grad:
+            grad_h, grad_w, grad_b = torch.empty_like(h), torch.zeros_like(weight), torch.zeros_like(bias)
+            weighted_log_t = torch.zeros_like(log_theta)
+        for k in range(h.shape[0]):
+            for start in range(0, h.shape[1], chunk):
+                rows = slice(start, start + chunk)
+                hc, xc, lib = h[k, rows], x[rows], library[rows].unsqueeze(-1)
+                logits = torch.addmm(bias, hc, weight.t())
+                shift = logits.amax(-1, keepdim=True)
+                p = (logits - shift).exp_()
+                total = p.sum(-1, keepdim=True)
+                p.div_(total)                                                # softmax
+                theta_x = xc + theta
+                t = torch.addcmul(theta, p, lib)                             # theta + mu
+                q = torch.div(theta_x, t)                                    # (theta + x) / (theta + mu)
+                log_t = t.log_()
+                lse = total.log_().add_(shift)
+                values[k, rows] = ((xc * logits).sum(-1) - (theta_x * log_t).sum(-1) + constant
+                                   - (lib * (lse - lib.log())).squeeze(-1))
+                if need_grad:
+                    w = row_weights[k, rows]
+                    rest = lib * (1 - (q * p).sum(-1, keepdim=True))        # l - sum_g r_g
+                    g = torch.addcmul(rest, q, lib).mul_(p).neg_().add_(xc).mul_(w.unsqueeze(-1))   # w (x - r - p (l - sum r))
+                    torch.mm(g, weight, out=grad_h[k, rows])
+                    grad_w.addmm_(g.t(), hc)
+                    grad_b.add_(g.sum(0))
+                    weighted_log_t.add_(w @ log_t.add_(q))
+        if need_grad:
+            d_log_theta = (row_weights.sum() * (log_theta + 1) - weighted_log_t) * theta
+            ctx.save_for_backward(grad_h, grad_w, grad_b, d_log_theta)
+        ctx.mark_non_differentiable(values)
+        return (values * row_weights).sum(), values
+
+    @staticmethod
+    @torch.amp.custom_bwd(device_type="cuda")
+    def backward(ctx, grad, _):
+        grad_h, grad_w, grad_b, d_log_theta = ctx.saved_tensors
+        return grad_h * grad, grad_w * grad, grad_b * grad, d_log_theta * grad, None, None, None, None, None
+
+
+def nb_weighted_log_likelihood(x, h, output: nn.Linear, log_theta, library, row_weights) -> tuple[torch.Tensor, torch.Tensor]:
+    """$\sum_{k,i} w_{ki} \log \operatorname{NB}(x_i \mid h_{ki})$ without the count terms (differentiable), and the
+    `(K, B)` values (not); `h` is the decoder's last hidden layer `(K, B, H)`, `output` its output layer."""
+    need_grad = torch.is_grad_enabled() and any(t.requires_grad for t in (h, output.weight, output.bias, log_theta))
+    chunk = h.shape[1] if h.is_cuda else 256
+    return _NBWeightedLogLikelihood.apply(h, output.weight, output.bias, log_theta, x, library, row_weights, chunk, need_grad)
+
 # %% ../nbs/05_model.ipynb #e80a8241
 def bernoulli_kl(logits: torch.Tensor, prior: float) -> torch.Tensor:
     "Elementwise KL(Bernoulli(sigmoid(logits)) || Bernoulli(prior))."
@@ -192,6 +253,24 @@ class Generative(nn.Module):
         if a is None and self.config.n_artifact_flags > 0:
             a = torch.zeros_like(z)          # the clean branch
         return self.decoder(decoder_input(z, d, a, self.config.combine))
+
+    def input_weights(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        "The first layer's weights acting on $z$, $d$ and $a$: column blocks of its matrix (concat) or the matrix itself (sum)."
+        W, L = self.decoder.input.weight, self.config.n_latent
+        if self.config.combine == "sum":
+            return W, W, W
+        return W[:, :L], W[:, L:2 * L], W[:, 2 * L:]
+
+    def hidden(self, z, dosage, perturbation_embedding, qc=None, artifact=None) -> torch.Tensor:
+        """The decoder's last hidden layer for basal states `z` `(K, B, L)` of cells with dosages `dosage` and QC states
+        `qc`, given the particles' $E \odot M$ `(K, P, L)` and $A$ `(K, F, L)`. The first layer acts on each perturbation
+        and flag once, $W_d d_i = D_i\,W_d(E \odot M)$ and $W_a a_i = c_i\,W_a A$, not on every cell's offsets (zero for
+        controls and passing cells)."""
+        W_z, W_d, W_a = self.input_weights()
+        first = F.linear(z, W_z, self.decoder.input.bias) + torch.matmul(dosage, torch.matmul(perturbation_embedding, W_d.t()))
+        if artifact is not None:
+            first = first + torch.matmul(qc, torch.matmul(artifact, W_a.t()))
+        return self.decoder.body(first)
 
     def log_likelihood(self, x, logits, library, count_terms=None) -> torch.Tensor:
         "log p(x | ...) summed over genes: one value per cell (and particle)."

@@ -17,7 +17,7 @@ import pandas as pd
 import scanpy as sc
 import scipy.sparse as sp
 
-from .registry import count_blocks, count_matrix, get_counts, get_registry
+from .registry import count_blocks, count_matrix, count_source, get_registry, read_rows
 
 # %% auto #0
 __all__ = ['GENE_GROUPS', 'TAILS', 'LOG_SCALE', 'QC_UNS_KEY', 'METRIC_NAMES', 'qc_metrics', 'mad_threshold', 'flag_outliers',
@@ -216,12 +216,13 @@ def apply_qc(counts, genes, qc: dict, doublets: bool = True, seed: int = 0) -> p
 def stored_qc_columns(adata: ad.AnnData, qc: dict, layer: str | None = None, known_doublets: pd.Series | None = None,
                       seed: int = 0) -> pd.DataFrame:
     "QC columns of `adata` under stored thresholds `qc`, as `annotate_qc` writes them (`adata` is not changed)."
-    counts = get_counts(adata, layer)
     missing = [c for c in qc.get("precomputed", {}).values() if c not in adata.obs.columns]
     if missing:
         raise ValueError(f"the QC thresholds use precomputed metric columns {missing} that are not in adata.obs")
     given = pd.DataFrame({m: adata.obs[c].to_numpy() for m, c in qc.get("precomputed", {}).items()}) if qc.get("precomputed") else None
-    metrics = qc_metrics(counts, adata.var_names, given)
+    metrics = pd.concat([qc_metrics(block, adata.var_names) for _, block in count_blocks(adata, layer)], ignore_index=True)
+    for column in [] if given is None else given.columns:
+        metrics[column] = np.asarray(given[column], dtype=float)
     flags = {m: flag_outliers(metrics[m], qc["thresholds"][m]) for m in qc["flags"] if m != "doublet"}
     if "doublet" in qc["flags"]:
         known = (pd.Series(np.nan, index=adata.obs_names) if known_doublets is None
@@ -232,7 +233,7 @@ def stored_qc_columns(adata: ad.AnnData, qc: dict, layer: str | None = None, kno
         if new.any():
             key = qc.get("doublet_batch_key")
             batches = adata.obs[key].to_numpy()[new] if key is not None and key in adata.obs else None
-            calls = stored_doublet_calls(counts[new], qc, seed, batches)
+            calls = stored_doublet_calls(read_rows(count_source(adata, layer), np.flatnonzero(new)), qc, seed, batches)
             if calls is None:
                 warnings.warn(f"{new.sum()} cells could not be checked for doublets (Scrublet needs at least 100 cells)")
             else:
@@ -342,14 +343,14 @@ def _draw_pools(rng, partner_cells: np.ndarray, n_pools: int, n_partners: int) -
 
 # %% ../nbs/04_qc.ipynb #91e4893a
 def sparse_row_medians(counts: sp.csr_matrix, partners: np.ndarray, chunk: int = 256) -> sp.csr_matrix:
-    "Per-gene medians over each row's partner cells (`partners`: pools x n, -1 padded), as CSR."
+    "Per-gene medians over each row's partner cells (`partners`: pools x n, -1 padded), as CSR; `counts` in memory or on disk."
     size = (partners >= 0).sum(1)
     rows_out, cols_out, vals_out = [], [], []
     for s in np.unique(size):
         pools = np.flatnonzero(size == s)
         for start in range(0, len(pools), chunk):
             block = pools[start:start + chunk]
-            gathered = counts[partners[block, :s].ravel()]
+            gathered = read_rows(counts, partners[block, :s].ravel())
             owner = sp.csr_matrix((np.ones(len(block) * s), (np.repeat(np.arange(len(block)), s), np.arange(len(block) * s))))
             nonzero = (owner @ (gathered != 0).astype(np.float64)).toarray()
             genes = np.flatnonzero((nonzero >= np.ceil(s / 2)).any(0))
@@ -366,7 +367,6 @@ def sparse_row_medians(counts: sp.csr_matrix, partners: np.ndarray, chunk: int =
 def counterfactual_references(counts, labels, fail, split, n_partners: int = 50, max_pools: int | None = 32,
                               seed: int = 0) -> CounterfactualReferences:
     "Each cell's counterfactual reference: median of up to `n_partners` same-perturbation, opposite-QC, same-split cells."
-    counts = sp.csr_matrix(counts, dtype=np.float32)
     labels = pd.factorize(np.asarray(labels, dtype=object))[0]
     split = pd.factorize(np.asarray(split, dtype=object))[0]
     fail = np.asarray(fail, dtype=bool)

@@ -16,9 +16,9 @@ import scipy.sparse as sp
 
 # %% auto #0
 __all__ = ['UNS_KEY', 'SPLIT_KEY', 'SPLITS', 'SEPARATORS', 'check_counts', 'parse_perturbation', 'perturbation_vocabulary',
-           'dosage_matrix', 'Registry', 'count_matrix', 'get_counts', 'count_blocks', 'build_registry',
-           'register_anndata', 'get_registry', 'check_split_labels', 'stratified_split', 'split_unseen_combinations',
-           'assign_split']
+           'dosage_matrix', 'Registry', 'count_matrix', 'get_counts', 'count_blocks', 'OnDiskCounts', 'count_source',
+           'read_rows', 'library_sizes', 'build_registry', 'register_anndata', 'get_registry', 'check_split_labels',
+           'stratified_split', 'split_unseen_combinations', 'assign_split']
 
 # %% ../nbs/00_registry.ipynb #421b0542
 def _cell_examples(obs_names, rows, n=3) -> str:
@@ -141,6 +141,63 @@ def count_blocks(adata: ad.AnnData, layer: str | None = None, size: int = 20_000
     for start in range(0, adata.n_obs, size):
         rows = slice(start, start + size)
         yield start, check_counts(X[rows], adata.obs_names[rows], source)
+
+
+class OnDiskCounts:
+    """A backed AnnData's count matrix, read a slice of consecutive rows at a time.
+
+    A CSR matrix's `data` and `indices` are read straight from the file between two `indptr` entries (`indptr`,
+    one integer per cell, is read once): anndata's own indexing re-validates its arguments on every call, which
+    costs milliseconds per read. Any other layout is sliced through anndata."""
+
+    def __init__(self, matrix):
+        self.matrix, self.shape = matrix, matrix.shape
+        self.group = getattr(matrix, "group", None) if getattr(matrix, "format", None) == "csr" else None
+        self.indptr = self.group["indptr"][...] if self.group is not None else None
+
+    def __getitem__(self, rows: slice) -> sp.csr_matrix:
+        start, stop, _ = rows.indices(self.shape[0])
+        if self.indptr is None:
+            return sp.csr_matrix(self.matrix[start:stop])
+        first, last = self.indptr[start], self.indptr[stop]
+        return sp.csr_matrix((self.group["data"][first:last], self.group["indices"][first:last],
+                              self.indptr[start:stop + 1] - first), shape=(stop - start, self.shape[1]))
+
+
+def count_source(adata: ad.AnnData, layer: str | None = None):
+    """The counts to read rows from: the validated CSR in memory, or, for an AnnData opened with `backed="r"`, the
+    matrix on disk (`OnDiskCounts`, validated a block at a time by `build_registry`), which `read_rows` reads without
+    loading it."""
+    if adata.isbacked:
+        return OnDiskCounts(count_matrix(adata, layer)[0])
+    return get_counts(adata, layer)
+
+
+def read_rows(counts, rows, max_gap: int = 8, max_span: int = 20_000) -> sp.csr_matrix:
+    """Rows `rows` (any order, repeats allowed) of `counts` as float32 CSR.
+
+    In memory this is a row gather. On disk the distinct rows are read in order as contiguous runs (rows fewer than
+    `max_gap` apart share one read, a read spans at most `max_span` rows), so a buffer of shuffled blocks costs a few
+    slice reads, not one read per row, and scattered rows never cost a read of the whole file."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if sp.issparse(counts) or isinstance(counts, np.ndarray):
+        return sp.csr_matrix(counts[rows], dtype=np.float32)
+    distinct, inverse = np.unique(rows, return_inverse=True)
+    if len(distinct) == 0:
+        return sp.csr_matrix((0, counts.shape[1]), dtype=np.float32)
+    gap = np.r_[0, np.cumsum(np.diff(distinct) > max_gap)]                       # run of close rows
+    first = distinct[np.r_[0, np.flatnonzero(np.diff(gap)) + 1]][gap]
+    piece = (distinct - first) // max_span                                         # cut long runs
+    runs = np.split(distinct, np.flatnonzero((np.diff(gap) > 0) | (np.diff(piece) != 0)) + 1)
+    parts = [sp.csr_matrix(counts[run[0]:run[-1] + 1])[run - run[0]] for run in runs]
+    return sp.csr_matrix(sp.vstack(parts, format="csr")[inverse], dtype=np.float32)
+
+
+def library_sizes(counts, size: int = 20_000) -> np.ndarray:
+    "Each cell's total count $\\ell_i$ (float32), read `size` rows at a time from memory or disk."
+    n = counts.shape[0]
+    return np.concatenate([np.asarray(read_rows(counts, np.arange(s, min(s + size, n))).sum(1), dtype=np.float32).ravel()
+                           for s in range(0, n, size)]) if n else np.zeros(0, np.float32)
 
 
 def _check_cell_names(adata: ad.AnnData) -> None:

@@ -24,9 +24,9 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
-from .registry import (SPLIT_KEY, UNS_KEY, Registry, assign_split, build_registry, dosage_matrix, get_counts,
-                                get_registry, register_anndata)
-from .loaders import PerturbSeqDataset, epoch_shard, log_count_statistics, make_dataloader
+from .registry import (SPLIT_KEY, UNS_KEY, Registry, assign_split, build_registry, count_source, dosage_matrix,
+                                get_counts, get_registry, library_sizes, read_rows, register_anndata)
+from .loaders import PerturbSeqDataset, epoch_buffers, log_count_statistics, make_dataloader
 from .losses import CradleModule
 from .model import ModelConfig
 from .qc import QC_UNS_KEY, annotate_qc, counterfactual_references, qc_matrix, stored_qc_columns
@@ -58,6 +58,14 @@ def default_max_epochs(n_train_cells: int) -> int:
     return int(min(400, max(20, round(20_000 / max(n_train_cells, 1) * 400))))
 
 # %% ../nbs/08_train.ipynb #c24fb214
+def _fingerprint(*parts) -> str:
+    "A digest of arrays and scalars: what the references and library sizes were computed from."
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(pd.util.hash_array(np.asarray(part).ravel()).tobytes() if np.ndim(part) else repr(part).encode())
+    return digest.hexdigest()
+
+
 class TrainingDiverged(RuntimeError):
     "A non-finite loss stopped training."
 
@@ -79,7 +87,7 @@ class CradleVAE:
         train = data["split"] == "train"
         if not train.any():
             raise ValueError("the training split has no cells")
-        log_mean, log_std = log_count_statistics(data["counts"][train])
+        log_mean, log_std = log_count_statistics(data["counts"], np.flatnonzero(train))
         self.config = ModelConfig(n_genes=adata.n_vars, n_perturbations=len(self.registry.perturbations),
                                   n_qc_flags=data["qc"].shape[1], n_latent=n_latent, likelihood=likelihood,
                                   artifact_model=artifact_model, beta=beta, **model_kwargs)
@@ -107,20 +115,25 @@ class CradleVAE:
         return registry
 
     def _tensors(self, adata: ad.AnnData) -> dict:
-        "Counts, dosages, QC matrix, split and counterfactual references of `adata`."
+        "Counts (in memory, or on disk for a backed AnnData), library sizes, dosages, QC matrix, split and references of `adata`."
         reg = self.registry
-        counts = get_counts(adata, reg.layer)
+        counts = count_source(adata, reg.layer)
         labels = adata.obs[reg.perturbation_key].astype(str).to_numpy()
         dosage = dosage_matrix(labels, reg.perturbations, reg.control_label, reg.delimiter)
         qc, flags = qc_matrix(adata, self.per_flag_artifacts)
         split = adata.obs[SPLIT_KEY].astype(str).to_numpy()
-        refs = counterfactual_references(counts, labels, qc.max(1) > 0, split, self.n_reference_partners)
-        return dict(counts=counts, dosage=dosage, qc=qc, flags=flags, split=split, references=refs, labels=labels)
+        key = _fingerprint(id(adata), labels, qc, split, self.n_reference_partners)
+        if getattr(self, "_derived", (None,))[0] != key:      # one pass over the counts per state of the labels
+            self._derived = (key, counterfactual_references(counts, labels, qc.max(1) > 0, split, self.n_reference_partners),
+                             library_sizes(counts))
+        _, refs, library = self._derived
+        return dict(counts=counts, library=library, dosage=dosage, qc=qc, flags=flags, split=split, references=refs, labels=labels)
 
     def _dataset(self, data: dict, split: str) -> PerturbSeqDataset:
         cells = np.flatnonzero(data["split"] == split)
         refs = data["references"]
-        return PerturbSeqDataset(data["counts"], data["dosage"], data["qc"], refs.references, refs.reference_of_cell, cells)
+        return PerturbSeqDataset(data["counts"], data["dosage"], data["qc"], refs.references, refs.reference_of_cell, cells,
+                                 data["library"])
 
     def __repr__(self):
         kind = "CRADLE-VAE" if self.config.artifact_model else "SAMS-VAE"
@@ -269,7 +282,8 @@ def _fit(self: CradleVAE, max_epochs, batch_size, lr, weight_decay, n_particles,
     module = self.module.to(self.device)
     step_module = module if world == 1 else torch.nn.parallel.DistributedDataParallel(
         module, device_ids=[self.device.index] if self.device.type == "cuda" else None)
-    optimizer = torch.optim.Adam(module.parameters(), lr=lr, weight_decay=weight_decay)
+    optimizer = torch.optim.Adam(module.parameters(), lr=lr, weight_decay=weight_decay,
+                                 fused=self.device.type in ("cpu", "cuda"))   # one kernel for all parameters
     if self._optimizer_state is not None:
         optimizer.load_state_dict(self._optimizer_state)
     autocast = precision == "bf16" and self.device.type == "cuda"
@@ -285,8 +299,8 @@ def _fit(self: CradleVAE, max_epochs, batch_size, lr, weight_decay, n_particles,
     self.interrupted = False
     try:
         for epoch in bar:
-            positions = epoch_shard(len(train_set), seed + epoch, rank, world)
-            row = self._epoch(step_module, optimizer, train_set, val_set, positions, epoch, batch_size, n_particles,
+            buffers = epoch_buffers(len(train_set), seed + epoch, rank, world, train_set.on_disk, batch_size)
+            row = self._epoch(step_module, optimizer, train_set, val_set, buffers, epoch, batch_size, n_particles,
                               gradient_clip, autocast, best_state, rows)
             rows.append(row)
             bar.set_postfix(train=f"{row['train_loss']:.1f}", val=f"{row['val_loss']:.1f}")
@@ -309,13 +323,13 @@ def _fit(self: CradleVAE, max_epochs, batch_size, lr, weight_decay, n_particles,
     return self
 
 
-def _epoch(self: CradleVAE, step_module, optimizer, train_set, val_set, positions, epoch, batch_size, n_particles,
+def _epoch(self: CradleVAE, step_module, optimizer, train_set, val_set, buffers, epoch, batch_size, n_particles,
            gradient_clip, autocast, best_state, rows) -> dict:
-    "One epoch over this rank's `positions` of the training cells, then validation; the epoch's history row."
+    "One epoch over this rank's `buffers` of training-cell positions (`epoch_buffers`), then validation; the epoch's history row."
     module = getattr(step_module, "module", step_module)
     module.train()
     train_rows = []
-    for batch in make_dataloader(train_set, batch_size, positions=positions):
+    for batch in _minibatches(train_set, buffers, batch_size):
         batch = _to(batch, self.device)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
             terms = step_module(batch, n_particles, union=union_statistics(batch))
@@ -333,6 +347,14 @@ def _epoch(self: CradleVAE, step_module, optimizer, train_set, val_set, position
     val = self._evaluate_loss(val_set, batch_size, n_particles)
     return {"epoch": epoch, **{f"train_{k}": v for k, v in _epoch_means(train_rows).items()},
             **{f"val_{k}": v for k, v in val.items()}}
+
+
+def _minibatches(dataset: PerturbSeqDataset, buffers, batch_size: int):
+    "Each buffer read with one `fetch` (on disk), then cut into minibatches in its order."
+    for buffer in buffers:
+        dataset.fetch(buffer)
+        for batch in make_dataloader(dataset, batch_size, positions=buffer):
+            yield batch
 
 
 CradleVAE.train, CradleVAE._fit, CradleVAE._epoch = train, _fit, _epoch
@@ -622,17 +644,26 @@ def launch(worker, world_size: int, *args) -> None:
 def _train_worker(rank: int, world_size: int, folder: str, options: dict) -> None:
     "A spawned rank: load the run and data from `folder`, train, and (rank 0) save the result."
     folder = Path(folder)
-    model = CradleVAE.load(folder / "start", ad.read_h5ad(folder / "data.h5ad"))
+    data = ad.read_h5ad(folder / "data.h5ad")
+    if "cradle_nb_source" in data.uns:                   # the counts stay in the user's file on disk
+        source = ad.read_h5ad(data.uns["cradle_nb_source"], backed="r")
+        source.obs = data.obs
+        data = source
+    model = CradleVAE.load(folder / "start", data)
     model._fit(**options)
     if rank == 0:
         model.save(folder / "result")
 
 
 def _training_data(self: CradleVAE) -> ad.AnnData:
-    "What a spawned rank needs of the AnnData: counts where the registry reads them, labels, QC flags, split."
+    """What a spawned rank needs of the AnnData: counts where the registry reads them, labels, QC flags, split. For a
+    backed AnnData, the file's path instead of the counts: each rank reads the file on disk."""
     adata, reg = self._adata, self.registry
     columns = [reg.perturbation_key, SPLIT_KEY, *(c for c in adata.obs.columns if str(c).startswith("qc_fail")),
                *([reg.qc_key] if reg.qc_key else [])]
+    if adata.isbacked:
+        return ad.AnnData(obs=adata.obs[list(dict.fromkeys(columns))].copy(), var=pd.DataFrame(index=adata.var_names.astype(str)),
+                          uns={"cradle_nb_source": str(Path(adata.filename).resolve())})
     counts = get_counts(adata, reg.layer)
     out = ad.AnnData(counts if reg.layer is None else None, obs=adata.obs[list(dict.fromkeys(columns))].copy(),
                      var=pd.DataFrame(index=adata.var_names.astype(str)))
@@ -685,7 +716,7 @@ def control_basal_states(self: CradleVAE, batch_size: int = 2048) -> tuple[torch
         raise ValueError(f"basal='controls' needs QC-passing control cells ('{reg.control_label}') and there are none: "
                          "use basal='prior'")
     module = self.module.to(self.device).eval()
-    counts, means, scales = get_counts(adata, reg.layer)[cells], [], []
+    counts, means, scales = read_rows(count_source(adata, reg.layer), cells), [], []
     for start in range(0, len(cells), batch_size):
         x = torch.as_tensor(counts[start:start + batch_size].toarray(), device=self.device)
         zero = torch.zeros(1, len(x), self.config.n_latent, device=self.device)
@@ -809,9 +840,8 @@ def sample(self: CradleVAE, perturbations, n_cells: int = 100, artifact_free: bo
 
 def _library_pool(self: CradleVAE) -> np.ndarray:
     adata, reg = self._adata, self.registry
-    counts = get_counts(adata, reg.layer)
     qc, _ = qc_matrix(adata)
-    return np.asarray(counts[self._training_cells(qc.max(1) == 0)].sum(1)).ravel()
+    return library_sizes(count_source(adata, reg.layer))[self._training_cells(qc.max(1) == 0)]
 
 
 for _f in (_dosage_rows, _training_cells, control_basal_states, _basal_states, _global_offsets, _generate, _group_means,
@@ -832,7 +862,7 @@ def get_latent(self: CradleVAE, adata: ad.AnnData | None = None, batch_size: int
     adata = self._adata if adata is None else adata
     module = self.module.to(self.device).eval()
     reg = self.registry
-    counts = get_counts(adata, reg.layer)
+    counts = count_source(adata, reg.layer)
     dosage = dosage_matrix(adata.obs[reg.perturbation_key].astype(str), reg.perturbations, reg.control_label, reg.delimiter)
     qc, _ = qc_matrix(adata, self.per_flag_artifacts) if module.artifact_model else (np.zeros((adata.n_obs, 0), np.float32), [])
     embedding = perturbation_embedding_mean(module)[None]
@@ -840,7 +870,7 @@ def get_latent(self: CradleVAE, adata: ad.AnnData | None = None, batch_size: int
     parts = {"basal": [], "perturbation": [], "artifact": []}
     for start in range(0, adata.n_obs, batch_size):
         rows = slice(start, start + batch_size)
-        x = torch.as_tensor(counts[rows].toarray(), device=self.device)
+        x = torch.as_tensor(read_rows(counts, np.arange(adata.n_obs)[rows]).toarray(), device=self.device)
         d = torch.matmul(torch.as_tensor(dosage[rows].toarray(), device=self.device), embedding)
         a = torch.matmul(torch.as_tensor(qc[rows], device=self.device), artifact) if artifact is not None else None
         parts["basal"].append(module.guide.encoder(x, d, a)[0][0].cpu())
@@ -864,7 +894,7 @@ def get_corrected_counts(self: CradleVAE, adata: ad.AnnData | None = None, kind:
     adata = self._adata if adata is None else adata
     torch.manual_seed(seed)
     latent = self.get_latent(adata, batch_size)
-    library = torch.as_tensor(np.asarray(get_counts(adata, self.registry.layer).sum(1), dtype=np.float32).ravel())
+    library = torch.as_tensor(library_sizes(count_source(adata, self.registry.layer)))
     module, blocks = self.module.to(self.device).eval(), []
     for start in range(0, adata.n_obs, batch_size):
         rows = slice(start, start + batch_size)

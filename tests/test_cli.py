@@ -138,6 +138,28 @@ def test_qc_report_command(trained, tmp_path):
     assert (tmp_path / "qc_b" / "perturbations.csv").read_text() == (tmp_path / "qc" / "perturbations.csv").read_text()
 
 
+
+def test_train_and_predict_with_the_matrix_on_disk(trained, tmp_path):
+    "train --backed reads the screen a block at a time, records it, and --resume and predict --backed read it the same way."
+    data = trained / "screen.h5ad"
+    before = data.read_bytes()
+    out = tmp_path / "run_backed"
+    result = run("train", str(data), "--perturbation-key", "condition", "--control", "control", "--out", str(out),
+                 "--max-epochs", "2", "--config", str(trained / "config.yaml"), "--backed")
+    assert result.returncode == 0, result.stderr
+    assert "(on disk)" in result.stdout
+    assert json.loads((out / "setup.json").read_text())["backed"] is True
+    resumed = run("train", str(data), "--resume", str(out), "--max-epochs", "1")
+    assert resumed.returncode == 0, resumed.stderr
+    assert len((out / "history.csv").read_text().strip().splitlines()) == 1 + 3
+    predicted = run("predict", str(out), "--perturbations", "test", "--out", str(tmp_path / "p.h5ad"), "--n-cells", "5",
+                    "--n-particles", "50", "--real-out", str(tmp_path / "real.h5ad"), "--backed")
+    assert predicted.returncode == 0, predicted.stderr
+    real = ad.read_h5ad(tmp_path / "real.h5ad")
+    memory = ad.read_h5ad(data)
+    np.testing.assert_array_equal(real.X.toarray(), memory[real.obs_names].X.toarray())
+    assert data.read_bytes() == before
+
 def test_ctrl_c_saves_a_resumable_run(trained, tmp_path, monkeypatch, capsys):
     "Ctrl-C in the second epoch: the first is saved, the command says how to resume, and --resume continues."
     from cradle_nb.cli import main

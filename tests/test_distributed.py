@@ -122,3 +122,17 @@ def test_two_ranks_train_save_and_load_in_one_process(tmp_path):
     loaded = CradleVAE.load(tmp_path / "run", raw)
     for name, value in model.module.state_dict().items():
         assert torch.equal(loaded.module.state_dict()[name], value), name
+
+
+def test_two_ranks_train_on_a_backed_file(tmp_path):
+    "Spawned ranks open the user's file on disk themselves (the counts are never copied) and read their own blocks."
+    import anndata as ad
+    from cradle_nb.simulate import simulate_perturbseq
+    from cradle_nb.train import CradleVAE
+    simulate_perturbseq(n_cells=800, n_genes=80, seed=0).write_h5ad(tmp_path / "screen.h5ad")
+    backed = ad.read_h5ad(tmp_path / "screen.h5ad", backed="r")
+    CradleVAE.setup_anndata(backed, "perturbation", "control", doublets=False)
+    model = CradleVAE(backed, n_latent=6, decoder_hidden=16, encoder_hidden=16, embedding_hidden=8)
+    assert model._training_data().X is None
+    model.train(max_epochs=2, batch_size=64, lr=3e-3, n_particles=2, progress=False, devices=2)
+    assert len(model.history) == 2 and np.isfinite(model.history["val_loss"]).all()

@@ -95,3 +95,42 @@ def test_setup_on_a_backed_file_matches_in_memory(tmp_path):
     blocks = list(count_blocks(backed, size=700))
     assert [start for start, _ in blocks] == [0, 700, 1400, 2100, 2800]
     np.testing.assert_array_equal(sp.vstack([b for _, b in blocks], format="csr").toarray(), memory.X.toarray())
+
+
+def test_training_on_a_backed_file(tmp_path):
+    """Training on an AnnData opened with backed='r': the same statistics, references and minibatches as in memory,
+    read from disk a buffer at a time; the run saves, loads on the backed file and predicts; the file is not written."""
+    import hashlib
+    import anndata as ad
+    from cradle_nb.loaders import epoch_buffers
+    from cradle_nb.train import CradleVAE
+    path = tmp_path / "screen.h5ad"
+    simulate_perturbseq(n_cells=2000, n_genes=80, seed=5).write_h5ad(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    memory, backed = ad.read_h5ad(path), ad.read_h5ad(path, backed="r")
+    for adata in (memory, backed):
+        CradleVAE.setup_anndata(adata, "perturbation", "control", doublets=False, seed=0)
+    models = [CradleVAE(adata, n_latent=8, n_reference_partners=10) for adata in (memory, backed)]
+    encoders = [m.module.guide.encoder for m in models]
+    np.testing.assert_allclose(encoders[0].log_mean, encoders[1].log_mean, rtol=1e-6)
+    np.testing.assert_allclose(encoders[0].log_std, encoders[1].log_std, rtol=1e-6)
+    data = [m._tensors(a) for m, a in zip(models, (memory, backed))]
+    assert not sp.issparse(data[1]["counts"]), "the backed counts were read into memory"
+    np.testing.assert_array_equal(data[0]["library"], data[1]["library"])
+    assert abs(data[0]["references"].references - data[1]["references"].references).max() == 0
+    sets = [m._dataset(d, "train") for m, d in zip(models, data)]
+    assert sets[1].on_disk and not sets[0].on_disk
+    buffers = epoch_buffers(len(sets[1]), seed=1, on_disk=True, batch_size=64, block_size=16, fetch_factor=4)
+    sets[1].fetch(buffers[1])
+    batches = [s.__getitems__(buffers[1][64:128]) for s in sets]
+    for key in batches[0]:
+        np.testing.assert_array_equal(batches[0][key].numpy(), batches[1][key].numpy(), err_msg=key)
+    model = models[1].train(max_epochs=2, batch_size=128, n_particles=2, progress=False)
+    assert len(model.history) == 2 and np.isfinite(model.history["val_loss"]).all()
+    run = model.save(tmp_path / "run")
+    loaded = CradleVAE.load(run, ad.read_h5ad(path, backed="r"))
+    np.testing.assert_array_equal(loaded._adata.obs["cradle_split"].to_numpy(), backed.obs["cradle_split"].to_numpy())
+    ate = loaded.predict_ate(["A"] if "A" in loaded.registry.perturbations else loaded.registry.perturbations[:1], n_particles=100)
+    assert np.isfinite(ate.X).all()
+    assert loaded.get_latent().obsm["basal"].shape == (2000, 8)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, "the screen's file was rewritten"
