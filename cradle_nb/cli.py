@@ -36,12 +36,16 @@ def read_config(path: str | None) -> dict:
 
 
 def read_data(path: str, backed: bool = False):
-    "An h5ad file (left on disk with `backed`, its matrix read a block at a time), or a one-line reason why it cannot be read."
+    """An h5ad file or a zarr store (its matrix left on disk with `backed`, read a block at a time), or a one-line reason
+    why it cannot be read."""
     import anndata as ad
+    from cradle_nb.registry import read_on_disk
     if not Path(path).exists():
         raise FileNotFoundError(f"no such file: {path}")
     try:
-        return ad.read_h5ad(path, backed="r" if backed else None)
+        if backed:
+            return read_on_disk(path)
+        return ad.read_zarr(path) if Path(path).is_dir() else ad.read_h5ad(path)
     except (OSError, KeyError, TypeError, ValueError) as e:
         raise ValueError(f"{path} is not a readable h5ad file ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
 

@@ -139,8 +139,8 @@ class CradleModule(nn.Module):
         return LossTerms(loss, reconstruction, kl_basal, kl_global, counterfactual, weight)
 
     def reconstruction(self, x, library, z, dosage, qc, g: GlobalSample, weight) -> tuple[torch.Tensor, torch.Tensor]:
-        """$\sum_i w_i\,\mathbb E_q \log p(x_i \mid z_i, d_i, a_i)$ over the batch (differentiable) and each cell's
-        $\mathbb E_q \log p$ (a value): the particles' mean, through the fused NB likelihood (the model chapter)."""
+        """$\\sum_i w_i\\,\\mathbb E_q \\log p(x_i \\mid z_i, d_i, a_i)$ over the batch (differentiable) and each cell's
+        $\\mathbb E_q \\log p$ (a value): the particles' mean, through the fused NB likelihood (the model chapter)."""
         gen = self.generative
         h = gen.hidden(z, dosage, g.perturbation_embedding, qc, g.artifact)
         if self.config.likelihood != "nb":

@@ -220,7 +220,7 @@ class _NBWeightedLogLikelihood(torch.autograd.Function):
 
 
 def nb_weighted_log_likelihood(x, h, output: nn.Linear, log_theta, library, row_weights) -> tuple[torch.Tensor, torch.Tensor]:
-    """$\sum_{k,i} w_{ki} \log \operatorname{NB}(x_i \mid h_{ki})$ without the count terms (differentiable), and the
+    """$\\sum_{k,i} w_{ki} \\log \\operatorname{NB}(x_i \\mid h_{ki})$ without the count terms (differentiable), and the
     `(K, B)` values (not); `h` is the decoder's last hidden layer `(K, B, H)`, `output` its output layer."""
     need_grad = torch.is_grad_enabled() and any(t.requires_grad for t in (h, output.weight, output.bias, log_theta))
     chunk = h.shape[1] if h.is_cuda else 256
@@ -263,8 +263,8 @@ class Generative(nn.Module):
 
     def hidden(self, z, dosage, perturbation_embedding, qc=None, artifact=None) -> torch.Tensor:
         """The decoder's last hidden layer for basal states `z` `(K, B, L)` of cells with dosages `dosage` and QC states
-        `qc`, given the particles' $E \odot M$ `(K, P, L)` and $A$ `(K, F, L)`. The first layer acts on each perturbation
-        and flag once, $W_d d_i = D_i\,W_d(E \odot M)$ and $W_a a_i = c_i\,W_a A$, not on every cell's offsets (zero for
+        `qc`, given the particles' $E \\odot M$ `(K, P, L)` and $A$ `(K, F, L)`. The first layer acts on each perturbation
+        and flag once, $W_d d_i = D_i\\,W_d(E \\odot M)$ and $W_a a_i = c_i\\,W_a A$, not on every cell's offsets (zero for
         controls and passing cells)."""
         W_z, W_d, W_a = self.input_weights()
         first = F.linear(z, W_z, self.decoder.input.bias) + torch.matmul(dosage, torch.matmul(perturbation_embedding, W_d.t()))

@@ -17,7 +17,7 @@ import pandas as pd
 import scanpy as sc
 import scipy.sparse as sp
 
-from .registry import count_blocks, count_matrix, count_source, get_registry, read_rows
+from .registry import count_blocks, count_source, get_registry, read_rows
 
 # %% auto #0
 __all__ = ['GENE_GROUPS', 'TAILS', 'LOG_SCALE', 'QC_UNS_KEY', 'METRIC_NAMES', 'qc_metrics', 'mad_threshold', 'flag_outliers',
@@ -100,13 +100,13 @@ def doublet_groups(n_cells: int, batches=None, max_cells: int = 20_000, seed: in
 
 def grouped_doublet_calls(counts, groups, seed: int = 0, threshold: float | None = None):
     """Scrublet on each group of cells on its own: scores, calls, each group's threshold, and the groups it could not
-    score (fewer than 100 cells, or no threshold found) with the reason. `counts` may be backed: one group is read at a time."""
+    score (fewer than 100 cells, or no threshold found) with the reason. `counts` may be on disk: one group is read at a time."""
     scores, called = np.full(counts.shape[0], np.nan), np.zeros(counts.shape[0], bool)
     thresholds, skipped = {}, {}
     for group in pd.unique(groups):
         cells = np.flatnonzero(groups == group)
         try:
-            s, c, t = doublet_calls(counts[cells], seed, threshold)
+            s, c, t = doublet_calls(read_rows(counts, cells), seed, threshold)
         except ValueError as e:
             skipped[str(group)] = str(e)
             continue
@@ -134,7 +134,7 @@ def annotate_qc(adata: ad.AnnData, k: float = 3.0, doublets: bool = True, layer:
     `precomputed` maps metric names (`total_counts`, `n_genes`, `pct_mt`, ...) to obs columns that
     replace the computed metric. Doublets are called per `batch_key` group (a sample or lane column),
     in chunks of at most `max_cells_per_batch` cells (`doublet_groups`). Uses the registry's layer when
-    `adata` is registered. An AnnData opened with `backed="r"` is read a block of rows (or a group) at a time."""
+    `adata` is registered. An AnnData whose matrix is on disk (`backed="r"`, `read_on_disk`) is read a block of rows (or a group) at a time."""
     if layer is None and "cradle_nb" in adata.uns:
         layer = get_registry(adata).layer
     given = None
@@ -165,7 +165,7 @@ def annotate_qc(adata: ad.AnnData, k: float = 3.0, doublets: bool = True, layer:
             raise ValueError(f"batch column '{batch_key}' is not in adata.obs")
         batches = adata.obs[batch_key].to_numpy() if batch_key is not None else None
         groups = doublet_groups(adata.n_obs, batches, max_cells_per_batch, seed)
-        scores, called, doublet_thresholds, unscored = grouped_doublet_calls(count_matrix(adata, layer)[0], groups, seed)
+        scores, called, doublet_thresholds, unscored = grouped_doublet_calls(count_source(adata, layer), groups, seed)
         if doublet_thresholds:
             adata.obs["doublet_score"] = scores
             flags["doublet"] = called

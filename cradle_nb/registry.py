@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Sequence
 
 import anndata as ad
@@ -16,9 +18,10 @@ import scipy.sparse as sp
 
 # %% auto #0
 __all__ = ['UNS_KEY', 'SPLIT_KEY', 'SPLITS', 'SEPARATORS', 'check_counts', 'parse_perturbation', 'perturbation_vocabulary',
-           'dosage_matrix', 'Registry', 'count_matrix', 'get_counts', 'count_blocks', 'OnDiskCounts', 'count_source',
-           'read_rows', 'library_sizes', 'build_registry', 'register_anndata', 'get_registry', 'check_split_labels',
-           'stratified_split', 'split_unseen_combinations', 'assign_split']
+           'dosage_matrix', 'Registry', 'count_matrix', 'on_disk', 'get_counts', 'count_blocks', 'read_on_disk',
+           'disk_path', 'OnDiskCounts', 'count_source', 'read_rows', 'library_sizes', 'build_registry',
+           'register_anndata', 'get_registry', 'check_split_labels', 'stratified_split', 'split_unseen_combinations',
+           'assign_split']
 
 # %% ../nbs/00_registry.ipynb #421b0542
 def _cell_examples(obs_names, rows, n=3) -> str:
@@ -125,22 +128,49 @@ def count_matrix(adata: ad.AnnData, layer: str | None = None):
     return X, "X" if layer is None else f"layers['{layer}']"
 
 
+def on_disk(X) -> bool:
+    "True for a count matrix left on disk (a backed AnnData's, or an anndata sparse dataset), False for one in memory."
+    return not (sp.issparse(X) or isinstance(X, np.ndarray))
+
+
 def get_counts(adata: ad.AnnData, layer: str | None = None) -> sp.csr_matrix:
-    "Raw counts of `adata` from `X` or `layers[layer]`, validated by `check_counts` (a backed matrix is read into memory)."
+    "Raw counts of `adata` from `X` or `layers[layer]`, validated by `check_counts` (a matrix on disk is read into memory)."
     X, source = count_matrix(adata, layer)
-    return check_counts(X[:] if adata.isbacked else X, adata.obs_names, source)
+    return check_counts(X[:] if on_disk(X) else X, adata.obs_names, source)
 
 
 def count_blocks(adata: ad.AnnData, layer: str | None = None, size: int = 20_000):
     """The raw counts as validated CSR blocks of rows, `(first row, block)`: one block for an AnnData in memory,
-    blocks of `size` rows for one opened with `backed="r"`, so that the whole matrix is never read at once."""
+    blocks of `size` rows for one whose matrix is on disk, so that the whole matrix is never read at once."""
     X, source = count_matrix(adata, layer)
-    if not adata.isbacked:
+    if not on_disk(X):
         yield 0, check_counts(X, adata.obs_names, source)
         return
+    disk = OnDiskCounts(X)
     for start in range(0, adata.n_obs, size):
         rows = slice(start, start + size)
-        yield start, check_counts(X[rows], adata.obs_names[rows], source)
+        yield start, check_counts(disk[rows], adata.obs_names[rows], source)
+
+
+def read_on_disk(path: str | os.PathLike) -> ad.AnnData:
+    """An AnnData whose count matrix `X` stays on disk: an `.h5ad` file opened with `backed="r"`, or a zarr store
+    with its `obs`, `var` and `uns` read into memory and `X` as an anndata sparse dataset."""
+    path = Path(path)
+    if not path.is_dir():
+        return ad.read_h5ad(path, backed="r")
+    import zarr
+    store = zarr.open(str(path), mode="r")
+    if "X" not in store:
+        raise ValueError(f"{path} has no X: cradle-nb reads the counts on disk from a zarr store's X")
+    return ad.AnnData(X=ad.io.sparse_dataset(store["X"]), obs=ad.io.read_elem(store["obs"]), var=ad.io.read_elem(store["var"]),
+                      uns=ad.io.read_elem(store["uns"]) if "uns" in store else {})
+
+
+def disk_path(adata: ad.AnnData) -> str:
+    "The file or store an AnnData's on-disk `X` is read from (`read_on_disk` opens it again)."
+    group = adata.X.group
+    file = getattr(group, "file", None)                 # h5py
+    return str(Path(file.filename if file is not None else group.store.root).resolve())
 
 
 class OnDiskCounts:
@@ -165,12 +195,10 @@ class OnDiskCounts:
 
 
 def count_source(adata: ad.AnnData, layer: str | None = None):
-    """The counts to read rows from: the validated CSR in memory, or, for an AnnData opened with `backed="r"`, the
-    matrix on disk (`OnDiskCounts`, validated a block at a time by `build_registry`), which `read_rows` reads without
-    loading it."""
-    if adata.isbacked:
-        return OnDiskCounts(count_matrix(adata, layer)[0])
-    return get_counts(adata, layer)
+    """The counts to read rows from: the validated CSR in memory, or the matrix on disk (`OnDiskCounts`, validated a
+    block at a time by `build_registry`), which `read_rows` reads without loading it."""
+    X, _ = count_matrix(adata, layer)
+    return OnDiskCounts(X) if on_disk(X) else get_counts(adata, layer)
 
 
 def read_rows(counts, rows, max_gap: int = 8, max_span: int = 20_000) -> sp.csr_matrix:

@@ -25,7 +25,8 @@ from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
 from .registry import (SPLIT_KEY, UNS_KEY, Registry, assign_split, build_registry, count_source, dosage_matrix,
-                                get_counts, get_registry, library_sizes, read_rows, register_anndata)
+                                count_matrix, disk_path, get_counts, get_registry, library_sizes, on_disk, read_on_disk,
+                                read_rows, register_anndata)
 from .loaders import PerturbSeqDataset, epoch_buffers, log_count_statistics, make_dataloader
 from .losses import CradleModule
 from .model import ModelConfig
@@ -646,7 +647,7 @@ def _train_worker(rank: int, world_size: int, folder: str, options: dict) -> Non
     folder = Path(folder)
     data = ad.read_h5ad(folder / "data.h5ad")
     if "cradle_nb_source" in data.uns:                   # the counts stay in the user's file on disk
-        source = ad.read_h5ad(data.uns["cradle_nb_source"], backed="r")
+        source = read_on_disk(data.uns["cradle_nb_source"])
         source.obs = data.obs
         data = source
     model = CradleVAE.load(folder / "start", data)
@@ -656,14 +657,14 @@ def _train_worker(rank: int, world_size: int, folder: str, options: dict) -> Non
 
 
 def _training_data(self: CradleVAE) -> ad.AnnData:
-    """What a spawned rank needs of the AnnData: counts where the registry reads them, labels, QC flags, split. For a
-    backed AnnData, the file's path instead of the counts: each rank reads the file on disk."""
+    """What a spawned rank needs of the AnnData: counts where the registry reads them, labels, QC flags, split. For
+    counts on disk, the file's path instead: each rank reads the file itself."""
     adata, reg = self._adata, self.registry
     columns = [reg.perturbation_key, SPLIT_KEY, *(c for c in adata.obs.columns if str(c).startswith("qc_fail")),
                *([reg.qc_key] if reg.qc_key else [])]
-    if adata.isbacked:
+    if on_disk(count_matrix(adata, reg.layer)[0]):
         return ad.AnnData(obs=adata.obs[list(dict.fromkeys(columns))].copy(), var=pd.DataFrame(index=adata.var_names.astype(str)),
-                          uns={"cradle_nb_source": str(Path(adata.filename).resolve())})
+                          uns={"cradle_nb_source": disk_path(adata)})
     counts = get_counts(adata, reg.layer)
     out = ad.AnnData(counts if reg.layer is None else None, obs=adata.obs[list(dict.fromkeys(columns))].copy(),
                      var=pd.DataFrame(index=adata.var_names.astype(str)))

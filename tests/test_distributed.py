@@ -125,12 +125,12 @@ def test_two_ranks_train_save_and_load_in_one_process(tmp_path):
 
 
 def test_two_ranks_train_on_a_backed_file(tmp_path):
-    "Spawned ranks open the user's file on disk themselves (the counts are never copied) and read their own blocks."
-    import anndata as ad
+    "Spawned ranks open the user's store on disk themselves (the counts are never copied) and read their own blocks."
+    from cradle_nb.registry import read_on_disk
     from cradle_nb.simulate import simulate_perturbseq
     from cradle_nb.train import CradleVAE
-    simulate_perturbseq(n_cells=800, n_genes=80, seed=0).write_h5ad(tmp_path / "screen.h5ad")
-    backed = ad.read_h5ad(tmp_path / "screen.h5ad", backed="r")
+    simulate_perturbseq(n_cells=800, n_genes=80, seed=0).write_zarr(tmp_path / "screen.zarr")
+    backed = read_on_disk(tmp_path / "screen.zarr")
     CradleVAE.setup_anndata(backed, "perturbation", "control", doublets=False)
     model = CradleVAE(backed, n_latent=6, decoder_hidden=16, encoder_hidden=16, embedding_hidden=8)
     assert model._training_data().X is None
