@@ -136,7 +136,7 @@ def load_run(run: str, data: str | None, backed: bool = False):
     return CradleVAE.load(run, adata), adata
 
 # %% ../nbs/11_cli.ipynb #24ede73c
-def load_runs(runs: list[str], data: str | None) -> tuple[dict, object]:
+def load_runs(runs: list[str], data: str | None, backed: bool = False) -> tuple[dict, object]:
     "Runs of one set-up (same data, keys and split) loaded against one AnnData, keyed by `model_name` (the folder name breaks ties)."
     from cradle_nb.evaluate import model_name
     from cradle_nb.train import CradleVAE
@@ -146,7 +146,7 @@ def load_runs(runs: list[str], data: str | None) -> tuple[dict, object]:
         if differs:
             raise ValueError(f"{run} was set up differently from {runs[0]} ({', '.join(differs)}): "
                              "only runs of the same data and split can share one table")
-    model, adata = load_run(runs[0], data)
+    model, adata = load_run(runs[0], data, backed)
     models = {model_name(model): model}
     for run in runs[1:]:
         other = CradleVAE.load(run, adata)
@@ -158,7 +158,7 @@ def load_runs(runs: list[str], data: str | None) -> tuple[dict, object]:
 def cmd_evaluate(args) -> None:
     from cradle_nb.evaluate import evaluate
     from cradle_nb.plots import save_demo_plots
-    models, adata = load_runs(args.run, args.data)
+    models, adata = load_runs(args.run, args.data, args.backed)
     print(f"evaluating {', '.join(models)} on {adata.n_obs} cells", flush=True)
     first, *rest = models
     metrics = evaluate(models[first], adata, others={name: models[name] for name in rest}, n_particles=args.n_particles,
@@ -348,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", help="metrics file (default: RUN/metrics.json); plots go beside it")
     ev.add_argument("--n-particles", type=int, default=2500, help="generated cells per perturbation for effects")
     ev.add_argument("--basal", choices=["controls", "prior"], default="controls", help=basal_help)
+    ev.add_argument("--backed", action="store_true", help="leave the matrix on disk: metrics read it a block at a time and only the cells they score")
 
     pr = sub.add_parser("predict", help="generated cells and ATEs (with 90%% bands) for perturbations", formatter_class=fmt)
     pr.add_argument("run", help="a saved run")

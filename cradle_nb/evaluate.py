@@ -15,19 +15,20 @@ import torch
 import anndata as ad
 import scanpy as sc
 
-from .registry import SPLIT_KEY, get_counts, get_registry, parse_perturbation, stratified_split
+from .registry import SPLIT_KEY, count_blocks, count_source, get_registry, parse_perturbation, read_rows, stratified_split
 from .loaders import make_dataloader
 from .losses import iwelbo
 from .model import ModelConfig
 from .qc import doublet_calls, qc_matrix, qc_metrics, stored_doublet_calls, threshold_flags
 
 # %% auto #0
-__all__ = ['PAPER_QC_TAILS', 'perturbseq_normalise', 'group_means', 'reference_controls', 'data_ate', 'top_genes', 'ate_metrics',
-           'discrimination_score_l1', 'interval_coverage', 'additive_prediction', 'thresholds_at', 'flag_rates',
-           'qc_pass_rates', 'paper_qc_metrics', 'paper_qc_reference', 'paper_qc_flags', 'chunked_doublet_calls',
-           'paper_qc_pass_rates', 'log_normalise', 'de_genes', 'de_agreement', 'energy_distance', 'cell_metrics',
-           'basal_qc_probe_auroc', 'basal_perturbation_probe', 'true_ate', 'match_latent_axes', 'mask_recovery_auroc',
-           'mean_iwelbo', 'model_name', 'data_ceiling', 'real_pca', 'split_cells', 'ceiling_metrics', 'evaluate']
+__all__ = ['PAPER_QC_TAILS', 'perturbseq_normalise', 'group_means', 'normalised_group_means', 'reference_controls', 'data_ate',
+           'top_genes', 'ate_metrics', 'discrimination_score_l1', 'interval_coverage', 'additive_prediction',
+           'thresholds_at', 'flag_rates', 'qc_pass_rates', 'paper_qc_metrics', 'paper_qc_reference', 'paper_qc_flags',
+           'chunked_doublet_calls', 'paper_qc_pass_rates', 'log_normalise', 'de_genes', 'de_agreement',
+           'energy_distance', 'cell_metrics', 'basal_qc_probe_auroc', 'basal_perturbation_probe', 'true_ate',
+           'match_latent_axes', 'mask_recovery_auroc', 'mean_iwelbo', 'model_name', 'data_ceiling', 'real_pca',
+           'split_cells', 'ceiling_metrics', 'evaluate']
 
 # %% ../nbs/09_evaluate.ipynb #d1a0e7ab
 def perturbseq_normalise(counts) -> sp.csr_matrix:
@@ -39,11 +40,26 @@ def perturbseq_normalise(counts) -> sp.csr_matrix:
     return out
 
 
+def _group_sums(values: sp.csr_matrix, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    "Sum of the rows of `values` per group code, as one sparse product."
+    indicator = sp.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(n_groups, len(codes)))
+    return np.asarray((indicator @ values).todense())
+
+
 def group_means(values: sp.csr_matrix, labels) -> pd.DataFrame:
     "Mean of the rows of `values` per label (labels x columns), as one sparse product."
     codes, names = pd.factorize(np.asarray(labels, dtype=object))
-    indicator = sp.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(len(names), len(codes)))
-    sums = np.asarray((indicator @ values).todense())
+    return pd.DataFrame(_group_sums(values, codes, len(names)) / np.bincount(codes)[:, None], index=list(names))
+
+
+def normalised_group_means(counts, rows: np.ndarray, labels, size: int = 20_000) -> pd.DataFrame:
+    """`group_means` of `perturbseq_normalise` of the `rows` of `counts` (in memory or on disk), by `labels` (one per
+    row), read `size` rows at a time."""
+    codes, names = pd.factorize(np.asarray(labels, dtype=object))
+    sums = np.zeros((len(names), counts.shape[1]))
+    for start in range(0, len(rows), size):
+        part = slice(start, start + size)
+        sums += _group_sums(perturbseq_normalise(read_rows(counts, rows[part])), codes[part], len(names))
     return pd.DataFrame(sums / np.bincount(codes)[:, None], index=list(names))
 
 # %% ../nbs/09_evaluate.ipynb #2347071f
@@ -76,8 +92,8 @@ def data_ate(adata, split: str | None = None, min_cells: int = 5, cells: np.ndar
     everyone = np.ones(adata.n_obs, bool)
     control = reference_controls(adata, split, min_cells) & (everyone if controls is None else controls)
     keep = passing & in_split & (labels != reg.control_label) & (everyone if cells is None else cells)
-    counts = get_counts(adata, reg.layer)
-    means = group_means(perturbseq_normalise(counts[keep | control]), np.where(control, "\0control", labels)[keep | control])
+    rows = np.flatnonzero(keep | control)
+    means = normalised_group_means(count_source(adata, reg.layer), rows, np.where(control, "\0control", labels)[rows])
     sizes = pd.Series(labels[keep]).value_counts()
     perts = [p for p in means.index if p != "\0control" and sizes.get(p, 0) >= min_cells]
     ate = means.loc[perts] - means.loc["\0control"].to_numpy()
@@ -168,10 +184,11 @@ def flag_rates(flags: pd.DataFrame, k: float, prefix: str = "") -> dict:
 
 
 def qc_pass_rates(counts, genes, qc: dict, ks=(3, 4, 5), doublets: bool = True, seed: int = 0,
-                  doublet_flags: np.ndarray | None = None) -> dict:
+                  doublet_flags: np.ndarray | None = None, metrics: pd.DataFrame | None = None) -> dict:
     """Our protocol: pass and per-flag rates under the stored thresholds at each k (metrics and doublet calls
-    computed once; `doublet_flags` passes calls already made, e.g. the real cells' own)."""
-    metrics = qc_metrics(counts, genes)
+    computed once; `doublet_flags` passes calls already made, e.g. the real cells' own; `metrics` the cells'
+    `qc_metrics`, computed a block at a time for a screen on disk)."""
+    metrics = qc_metrics(counts, genes) if metrics is None else metrics
     called = doublet_flags if doublet_flags is not None else stored_doublet_calls(counts, qc, seed) if doublets else None
     out = {}
     for k in ks:
@@ -196,9 +213,9 @@ def paper_qc_metrics(counts, genes) -> pd.DataFrame:
     return obs[list(PAPER_QC_TAILS)].fillna(0.0).reset_index(drop=True)
 
 
-def paper_qc_reference(counts, genes) -> dict:
-    "Median and unscaled MAD of each metric over the real cells (raw scale)."
-    metrics = paper_qc_metrics(counts, genes)
+def paper_qc_reference(counts, genes, metrics: pd.DataFrame | None = None) -> dict:
+    "Median and unscaled MAD of each metric over the real cells (raw scale; or of their `paper_qc_metrics` given)."
+    metrics = paper_qc_metrics(counts, genes) if metrics is None else metrics
     out = {}
     for name, tail in PAPER_QC_TAILS.items():
         median = float(metrics[name].median())
@@ -231,9 +248,10 @@ def chunked_doublet_calls(counts, labels, n_chunks: int = 10, seed: int = 0) -> 
     return called
 
 
-def paper_qc_pass_rates(counts, genes, reference: dict, ks=(3, 4, 5), doublet_flags: np.ndarray | None = None) -> dict:
+def paper_qc_pass_rates(counts, genes, reference: dict, ks=(3, 4, 5), doublet_flags: np.ndarray | None = None,
+                        metrics: pd.DataFrame | None = None) -> dict:
     "The paper's protocol: `paper_qc_pass_rate_k*` and `paper_qc_flag_rate_<flag>_k*` (doublets given as calls)."
-    metrics, out = paper_qc_metrics(counts, genes), {}
+    metrics, out = paper_qc_metrics(counts, genes) if metrics is None else metrics, {}
     for k in ks:
         flags = paper_qc_flags(metrics, reference, k)
         if doublet_flags is not None:
@@ -435,7 +453,7 @@ def real_pca(adata, seed: int = 0):
     reg = get_registry(adata)
     passing = np.flatnonzero(qc_matrix(adata)[0].max(1) == 0)
     fit = np.random.default_rng(seed).permutation(passing)[:10_000]
-    return PCA(min(50, adata.n_vars - 1, len(fit) - 1), random_state=seed).fit(log_normalise(get_counts(adata, reg.layer)[fit]).toarray())
+    return PCA(min(50, adata.n_vars - 1, len(fit) - 1), random_state=seed).fit(log_normalise(read_rows(count_source(adata, reg.layer), fit)).toarray())
 
 
 def split_cells(adata, split: str, truth: pd.DataFrame) -> np.ndarray:
@@ -452,7 +470,7 @@ def ceiling_metrics(adata, cell_level: bool = True, pca=None, seed: int = 0) -> 
     reg = get_registry(adata)
     labels = adata.obs[reg.perturbation_key].astype(str).to_numpy()
     targets = {p: parse_perturbation(p, reg.control_label, reg.delimiter) for p in set(labels) - {reg.control_label}}
-    real, records = get_counts(adata, reg.layer), []
+    real, records = count_source(adata, reg.layer), []
     pca = real_pca(adata, seed) if cell_level and pca is None else pca
     for split in ("train", "val", "test"):
         truth = data_ate(adata, split)
@@ -465,7 +483,8 @@ def ceiling_metrics(adata, cell_level: bool = True, pca=None, seed: int = 0) -> 
         if cell_level:
             cells = split_cells(adata, split, truth)
             cells_a, cells_b = cells & half, cells & ~half
-            metrics.update(cell_metrics(real[cells_a], labels[cells_a], real[cells_b], labels[cells_b], list(a.index),
+            metrics.update(cell_metrics(read_rows(real, np.flatnonzero(cells_a)), labels[cells_a],
+                                        read_rows(real, np.flatnonzero(cells_b)), labels[cells_b], list(a.index),
                                         reg.control_label, pca, seed=seed))
         records += [{"model": "ceiling", "split": split, "metric": k, "value": v} for k, v in metrics.items()]
     return pd.DataFrame(records)
@@ -478,6 +497,29 @@ def _generated_rates(model, labels, genes, qc, paper_reference, ks, doublets, n_
     key = model.registry.perturbation_key
     paper_doublets = chunked_doublet_calls(at_1e4.X, at_1e4.obs[key], seed=seed) if doublets else None
     return {**qc_pass_rates(cells.X, genes, qc, ks, doublets, seed), **paper_qc_pass_rates(at_1e4.X, genes, paper_reference, ks, paper_doublets)}
+
+
+def _corrected_rates(model, adata, cells: np.ndarray, passing: np.ndarray, qc: dict, ks, doublets: bool, seed: int,
+                     size: int = 20_000) -> dict:
+    """Our protocol on `cells` decoded on the clean branch (`get_corrected_counts`, one draw), the passing and the
+    failing ones apart (`passing`: one per cell), `size` cells at a time: metrics and doublet calls (at the stored
+    threshold) per part, rates over all parts of a group."""
+    parts = {"passing": ([], []), "failing": ([], [])}
+    for j, start in enumerate(range(0, len(cells), size)):
+        corrected = sp.csr_matrix(model.get_corrected_counts(adata[cells[start:start + size]], kind="sample", seed=seed + j).X)
+        chunk_passing = passing[start:start + size]
+        for group, rows in (("passing", chunk_passing), ("failing", ~chunk_passing)):
+            if rows.any():
+                parts[group][0].append(qc_metrics(corrected[rows], model.registry.genes))
+                parts[group][1].append(stored_doublet_calls(corrected[rows], qc, seed) if doublets else None)
+    out = {}
+    for group, (metrics, called) in parts.items():
+        if metrics:
+            scored = any(c is not None for c in called)
+            flags = np.concatenate([np.zeros(len(m), bool) if c is None else c for m, c in zip(metrics, called)]) if scored else None
+            out[group] = qc_pass_rates(None, model.registry.genes, qc, ks, doublets=False, doublet_flags=flags,
+                                       metrics=pd.concat(metrics, ignore_index=True))
+    return out
 
 
 def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n_particles: int = 2500,
@@ -517,13 +559,15 @@ def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n
             observed = interval_coverage(lower, upper, truth)
             target = interval_coverage(lower, upper, truth_all.loc[truth.index]) if simulated else observed
             add(name, split, {"ate_interval_coverage90": target, "ate_interval_coverage90_observed": observed})
-    real = get_counts(adata, reg.layer)
+    real = count_source(adata, reg.layer)
+    blocks = [(qc_metrics(block, reg.genes), paper_qc_metrics(block, reg.genes)) for _, block in count_blocks(adata, reg.layer)]
+    real_metrics, paper_metrics = (pd.concat(parts, ignore_index=True) for parts in zip(*blocks))
     passing = qc_matrix(adata)[0].max(1) == 0
     in_split = adata.obs[SPLIT_KEY].astype(str).to_numpy()
     held_out = in_split != "train"
     scored = {s: split_cells(adata, s, t) for s, t in truths.items()}
     pca = real_pca(adata, seed) if cell_level else None
-    paper_reference = paper_qc_reference(real, reg.genes)
+    paper_reference = paper_qc_reference(None, reg.genes, paper_metrics)
     for name, m in models.items():
         say(f"{name}: generated cells, QC, held-out likelihood and latent probe", flush=True)
         add(name, "test", {"iwelbo": mean_iwelbo(m, adata, "test", iwelbo_particles),
@@ -536,12 +580,10 @@ def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n
         if cell_level:
             generated = m.sample(everything + [control], n_cells=n_generated, artifact_free=True, seed=seed, basal=basal)
             for split, truth in truths.items():
-                add(name, split, cell_metrics(generated.X, generated.obs[reg.perturbation_key], real[scored[split]],
+                add(name, split, cell_metrics(generated.X, generated.obs[reg.perturbation_key], read_rows(real, np.flatnonzero(scored[split])),
                                               labels[scored[split]], list(truth.index), control, pca, seed=seed))
-        corrected = m.get_corrected_counts(adata[held_out], kind="sample", seed=seed).X
-        for group, rows in (("passing", passing[held_out]), ("failing", ~passing[held_out])):
-            if rows.any():
-                add(name, f"corrected-{group}", qc_pass_rates(corrected[rows], reg.genes, model.qc, ks, doublets, seed))
+        for group, rates in _corrected_rates(m, adata, np.flatnonzero(held_out), passing[held_out], model.qc, ks, doublets, seed).items():
+            add(name, f"corrected-{group}", rates)
         if m.config.artifact_model and simulated:
             offset = np.linalg.norm(m.get_latent(adata).obsm["artifact"], axis=1)
             add(name, "all", {"artifact_auroc": float(roc_auc_score(adata.obs["is_artifact"].to_numpy(), offset))})
@@ -553,6 +595,8 @@ def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n
     real_doublets = adata.obs["qc_fail_doublet"].to_numpy(bool) if doublets and "qc_fail_doublet" in adata.obs else None
     for split, rows in [("real", np.ones(adata.n_obs, bool))] + [(s, in_split == s) for s in truths]:
         called = None if real_doublets is None else real_doublets[rows]
-        add("data", split, {**qc_pass_rates(real[rows], reg.genes, model.qc, ks, doublets=False, doublet_flags=called),
-                            **paper_qc_pass_rates(real[rows], reg.genes, paper_reference, ks, called)})
+        add("data", split, {**qc_pass_rates(None, reg.genes, model.qc, ks, doublets=False, doublet_flags=called,
+                                            metrics=real_metrics[rows].reset_index(drop=True)),
+                            **paper_qc_pass_rates(None, reg.genes, paper_reference, ks, called,
+                                                  paper_metrics[rows].reset_index(drop=True))})
     return pd.DataFrame(records)

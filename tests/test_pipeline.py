@@ -144,3 +144,27 @@ def test_training_on_a_backed_file(tmp_path, kind):
     assert np.isfinite(ate.X).all()
     assert loaded.get_latent().obsm["basal"].shape == (2000, 8)
     assert _digest(path) == digest, "the screen's file was rewritten"
+
+
+def test_evaluation_on_a_backed_file_equals_in_memory(tmp_path):
+    "evaluate() on the file left on disk reads it in blocks and subsets and gives the in-memory numbers."
+    import anndata as ad
+    from cradle_nb.evaluate import evaluate
+    from cradle_nb.registry import read_on_disk
+    from cradle_nb.train import CradleVAE
+    path = tmp_path / "screen.h5ad"
+    simulate_perturbseq(n_cells=1500, n_genes=60, seed=6).write_h5ad(path)
+    memory = ad.read_h5ad(path)
+    CradleVAE.setup_anndata(memory, "perturbation", "control", doublets=False, seed=0)
+    model = CradleVAE(memory, n_latent=6, decoder_hidden=16, encoder_hidden=16, embedding_hidden=8)
+    model.train(max_epochs=2, batch_size=256, lr=3e-3, n_particles=2, progress=False)
+    run = model.save(tmp_path / "run")
+    on_disk = CradleVAE.load(run, read_on_disk(path))
+    options = dict(n_particles=60, n_generated=20, iwelbo_particles=4, doublets=False, seed=0)
+    assert on_disk._adata.isbacked
+    got = evaluate(on_disk, on_disk._adata, **options)
+    reference = evaluate(CradleVAE.load(run, memory), memory, **options)
+    assert len(got) == len(reference) > 50
+    merged = got.merge(reference, on=["model", "split", "metric"], suffixes=("_disk", "_memory"))
+    assert len(merged) == len(got)
+    np.testing.assert_allclose(merged["value_disk"], merged["value_memory"], rtol=1e-5, atol=1e-6, equal_nan=True)
