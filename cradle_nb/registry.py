@@ -181,6 +181,9 @@ class OnDiskCounts:
     costs milliseconds per read. Any other layout is sliced through anndata."""
 
     def __init__(self, matrix):
+        if getattr(matrix, "format", None) == "csc":
+            raise ValueError("the counts on disk are stored by column (CSC): reading a cell means reading every gene's "
+                             "column; store them by row (adata.X = adata.X.tocsr(), then write the file again)")
         self.matrix, self.shape = matrix, matrix.shape
         self.group = getattr(matrix, "group", None) if getattr(matrix, "format", None) == "csr" else None
         self.indptr = self.group["indptr"][...] if self.group is not None else None
