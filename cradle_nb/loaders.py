@@ -10,7 +10,7 @@ import scipy.sparse as sp
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from .registry import library_sizes, read_rows
+from .registry import library_sizes, on_disk, read_rows
 
 # %% auto #0
 __all__ = ['PerturbSeqDataset', 'make_dataloader', 'epoch_shard', 'block_shard', 'epoch_buffers', 'log_count_statistics']
@@ -25,7 +25,7 @@ class PerturbSeqDataset(Dataset):
     def __init__(self, counts, dosage: sp.csr_matrix, qc: np.ndarray, references: sp.csr_matrix | None = None,
                  reference_of_cell: np.ndarray | None = None, cells: np.ndarray | None = None,
                  library: np.ndarray | None = None):
-        self.on_disk = not sp.issparse(counts)
+        self.on_disk = on_disk(counts)
         self.counts = counts if self.on_disk else sp.csr_matrix(counts, dtype=np.float32)
         self.dosage = sp.csr_matrix(dosage, dtype=np.float32)
         self.qc = np.asarray(qc, dtype=np.float32).reshape(self.counts.shape[0], -1)
