@@ -129,10 +129,11 @@ def read_setup(run: str) -> dict:
 
 def load_run(run: str, data: str | None, backed: bool = False):
     """A run and the AnnData it is loaded on (its training file unless `data`): the path of `CradleVAE.load`.
-    `backed` leaves the matrix on disk (predictions read only the cells they need)."""
+    The matrix stays on disk with `backed`, or when the run was trained that way (predictions and metrics read
+    only the cells they need)."""
     from cradle_nb.train import CradleVAE
     setup = read_setup(run)
-    adata = read_data(data or setup["data"], backed=backed)
+    adata = read_data(data or setup["data"], backed=backed or setup.get("backed", False))
     return CradleVAE.load(run, adata), adata
 
 # %% ../nbs/11_cli.ipynb #24ede73c
@@ -159,7 +160,7 @@ def cmd_evaluate(args) -> None:
     from cradle_nb.evaluate import evaluate
     from cradle_nb.plots import save_demo_plots
     models, adata = load_runs(args.run, args.data, args.backed)
-    print(f"evaluating {', '.join(models)} on {adata.n_obs} cells", flush=True)
+    print(f"evaluating {', '.join(models)} on {adata.n_obs} cells{' (on disk)' if adata.isbacked else ''}", flush=True)
     first, *rest = models
     metrics = evaluate(models[first], adata, others={name: models[name] for name in rest}, n_particles=args.n_particles,
                        basal=args.basal, progress=True)
@@ -348,7 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", help="metrics file (default: RUN/metrics.json); plots go beside it")
     ev.add_argument("--n-particles", type=int, default=2500, help="generated cells per perturbation for effects")
     ev.add_argument("--basal", choices=["controls", "prior"], default="controls", help=basal_help)
-    ev.add_argument("--backed", action="store_true", help="leave the matrix on disk: metrics read it a block at a time and only the cells they score")
+    ev.add_argument("--backed", action="store_true", help="leave the matrix on disk: metrics read it a block at a time and only the cells they score (default for runs trained with --backed)")
 
     pr = sub.add_parser("predict", help="generated cells and ATEs (with 90%% bands) for perturbations", formatter_class=fmt)
     pr.add_argument("run", help="a saved run")
@@ -361,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--basal", choices=["controls", "prior"], default="controls", help=basal_help)
     pr.add_argument("--real-out", help="also write the held-out real cells (test split, QC-passing, with controls) here")
     pr.add_argument("--log1p", action="store_true", help="write X as log1p(counts / library x 1e4), counts in layers['counts'] (cell-eval's scale)")
-    pr.add_argument("--backed", action="store_true", help="leave the matrix on disk and read only the cells predictions need")
+    pr.add_argument("--backed", action="store_true", help="leave the matrix on disk and read only the cells predictions need (default for runs trained with --backed)")
     pr.add_argument("--seed", type=int, default=0, help="random seed")
 
     co = sub.add_parser("correct", help="artifact-corrected counts: each cell decoded on the clean branch", formatter_class=fmt)

@@ -140,7 +140,7 @@ def test_qc_report_command(trained, tmp_path):
 
 
 def test_train_and_predict_with_the_matrix_on_disk(trained, tmp_path):
-    "train --backed reads the screen a block at a time, records it; --resume, predict --backed and evaluate --backed read it the same way."
+    "train --backed reads the screen a block at a time and records it; --resume, predict and evaluate then read it the same way."
     data = trained / "screen.h5ad"
     before = data.read_bytes()
     out = tmp_path / "run_backed"
@@ -158,8 +158,9 @@ def test_train_and_predict_with_the_matrix_on_disk(trained, tmp_path):
     real = ad.read_h5ad(tmp_path / "real.h5ad")
     memory = ad.read_h5ad(data)
     np.testing.assert_array_equal(real.X.toarray(), memory[real.obs_names].X.toarray())
-    evaluated = run("evaluate", str(out), "--n-particles", "50", "--out", str(tmp_path / "m.json"), "--backed")
+    evaluated = run("evaluate", str(out), "--n-particles", "50", "--out", str(tmp_path / "m.json"))   # on disk, as trained
     assert evaluated.returncode == 0, evaluated.stderr
+    assert "(on disk)" in evaluated.stdout
     assert "pearson_delta" in (tmp_path / "m.json").read_text()
     assert data.read_bytes() == before
 
