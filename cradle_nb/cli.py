@@ -300,6 +300,20 @@ def cmd_demo(args) -> None:
           f"  cradle-nb predict {out / 'cradle-vae'} --perturbations test --with-controls --out pred.h5ad")
 
 # %% ../nbs/11_cli.ipynb #f832175f
+def _screen_options(command: argparse.ArgumentParser, required: bool) -> None:
+    "The options that say where a screen is and how it is read, shared by `qc` and `train`."
+    unless = "" if required else " (required unless --resume)"
+    command.add_argument("data", help="h5ad file or zarr store with raw counts")
+    command.add_argument("--perturbation-key", required=required, help=f"obs column with perturbation labels{unless}")
+    command.add_argument("--control", required=required, help=f"label of control cells{unless}")
+    command.add_argument("--layer", help="layer holding raw counts (default: X)")
+    command.add_argument("--qc-k", type=float, default=3.0, help="MADs from the median that flag a cell")
+    command.add_argument("--batch-key", help="obs column of the sample or lane: doublets are called within each")
+    command.add_argument("--delimiter", default="+", help="separator of combined perturbations in a label")
+    command.add_argument("--backed", action="store_true", help="leave the matrix on disk and read it a block at a time "
+                         "(screens larger than memory)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(prog="cradle-nb", description="CRADLE-VAE: CRISPR perturbation responses with artifacts disentangled.")
@@ -307,35 +321,21 @@ def build_parser() -> argparse.ArgumentParser:
     basal_help = "basal states of generated cells: encoded training controls or the prior N(0, I)"
 
     qc = sub.add_parser("qc", help="QC report of a screen: thresholds, failures per flag and perturbation, figures", formatter_class=fmt)
-    qc.add_argument("data", help="h5ad file with raw counts")
-    qc.add_argument("--perturbation-key", required=True, help="obs column with perturbation labels")
-    qc.add_argument("--control", required=True, help="label of control cells")
+    _screen_options(qc, required=True)
     qc.add_argument("--out", required=True, help="folder for the report and figures")
-    qc.add_argument("--layer", help="layer holding raw counts (default: X)")
-    qc.add_argument("--qc-k", type=float, default=3.0, help="MADs from the median that flag a cell")
     qc.add_argument("--no-doublets", action="store_true", help="skip Scrublet doublet calls")
-    qc.add_argument("--batch-key", help="obs column of the sample or lane: doublets are called within each")
-    qc.add_argument("--backed", action="store_true", help="leave the matrix on disk and read it a block at a time (screens larger than memory)")
-    qc.add_argument("--delimiter", default="+", help="separator of combined perturbations in a label")
     qc.add_argument("--seed", type=int, default=0, help="random seed of Scrublet")
 
     train = sub.add_parser("train", help="train on an h5ad file (or continue a run with --resume)", formatter_class=fmt)
-    train.add_argument("data", help="h5ad file with raw counts")
-    train.add_argument("--perturbation-key", help="obs column with perturbation labels (required unless --resume)")
-    train.add_argument("--control", help="label of control cells (required unless --resume)")
+    _screen_options(train, required=False)
     train.add_argument("--out", help="run folder to write (default with --resume: the resumed run)")
     train.add_argument("--resume", metavar="RUN", help="continue training a saved run on DATA")
-    train.add_argument("--layer", help="layer holding raw counts (default: X)")
     train.add_argument("--max-epochs", type=int, help="epochs (default: sized to the data, at most 400)")
     train.add_argument("--lr", type=float, help="Adam learning rate (default 3e-4, or the config's)")
     train.add_argument("--batch-size", type=int, help="cells per minibatch and rank (default 512, or the config's)")
     train.add_argument("--devices", type=int, default=1, help="data-parallel processes (GPUs, or CPU processes with Gloo); under torchrun, its world size")
     train.add_argument("--seed", type=int, default=0, help="seed of the split, QC and training")
-    train.add_argument("--qc-k", type=float, default=3.0, help="MADs from the median that flag a cell")
     train.add_argument("--qc-key", help="boolean obs column of QC failures to use instead of computing QC")
-    train.add_argument("--batch-key", help="obs column of the sample or lane: doublets are called within each")
-    train.add_argument("--delimiter", default="+", help="separator of combined perturbations in a label")
-    train.add_argument("--backed", action="store_true", help="leave the matrix on disk: set-up, references and minibatches read it a block at a time (screens larger than memory)")
     split = train.add_mutually_exclusive_group()
     split.add_argument("--split-key", help="obs column holding train / val / test")
     split.add_argument("--test-combos", type=float, default=0.25, help="fraction of combinations held out as unseen")

@@ -168,9 +168,7 @@ def read_on_disk(path: str | os.PathLike) -> ad.AnnData:
 
 def disk_path(adata: ad.AnnData) -> str:
     "The file or store an AnnData's on-disk `X` is read from (`read_on_disk` opens it again)."
-    group = adata.X.group
-    file = getattr(group, "file", None)                 # h5py
-    return str(Path(file.filename if file is not None else group.store.root).resolve())
+    return str(Path(adata.filename if adata.isbacked else adata.X.group.store.root).resolve())
 
 
 class OnDiskCounts:

@@ -79,7 +79,7 @@ class CradleVAE:
 
     def __init__(self, adata: ad.AnnData, n_latent: int = 200, likelihood: str = "nb", artifact_model: bool = True,
                  beta: float = 0.5, per_flag_artifacts: bool = False, n_reference_partners: int = 50, **model_kwargs):
-        self.registry = get_registry(adata)
+        self.registry, self._adata = get_registry(adata), adata
         if SPLIT_KEY not in adata.obs:
             raise ValueError("adata has no split: call CradleVAE.setup_anndata(adata, ...) first")
         self.per_flag_artifacts, self.n_reference_partners = per_flag_artifacts, n_reference_partners
@@ -98,7 +98,6 @@ class CradleVAE:
         self.history, self.interrupted = pd.DataFrame(), False
         self.device = torch.device("cpu")
         self._optimizer_state = None
-        self._adata = adata
 
     @staticmethod
     def setup_anndata(adata: ad.AnnData, perturbation_key: str, control_label: str = "control", layer: str | None = None,
@@ -125,10 +124,17 @@ class CradleVAE:
         split = adata.obs[SPLIT_KEY].astype(str).to_numpy()
         key = _fingerprint(id(adata), labels, qc, split, self.n_reference_partners)
         if getattr(self, "_derived", (None,))[0] != key:      # one pass over the counts per state of the labels
-            self._derived = (key, counterfactual_references(counts, labels, qc.max(1) > 0, split, self.n_reference_partners),
-                             library_sizes(counts))
-        _, refs, library = self._derived
-        return dict(counts=counts, library=library, dosage=dosage, qc=qc, flags=flags, split=split, references=refs, labels=labels)
+            self._derived = (key, counterfactual_references(counts, labels, qc.max(1) > 0, split, self.n_reference_partners))
+        refs = self._derived[1]
+        return dict(counts=counts, library=self._library_sizes(adata), dosage=dosage, qc=qc, flags=flags, split=split, references=refs, labels=labels)
+
+    def _library_sizes(self, adata: ad.AnnData) -> np.ndarray:
+        "Each cell's total count $\\ell_i$: one pass over the counts, kept for the model's own AnnData."
+        if adata is not self._adata:
+            return library_sizes(count_source(adata, self.registry.layer))
+        if getattr(self, "_own_library", None) is None:
+            self._own_library = library_sizes(count_source(adata, self.registry.layer))
+        return self._own_library
 
     def _dataset(self, data: dict, split: str) -> PerturbSeqDataset:
         cells = np.flatnonzero(data["split"] == split)
@@ -840,9 +846,8 @@ def sample(self: CradleVAE, perturbations, n_cells: int = 100, artifact_free: bo
 
 
 def _library_pool(self: CradleVAE) -> np.ndarray:
-    adata, reg = self._adata, self.registry
-    qc, _ = qc_matrix(adata)
-    return library_sizes(count_source(adata, reg.layer))[self._training_cells(qc.max(1) == 0)]
+    qc, _ = qc_matrix(self._adata)
+    return self._library_sizes(self._adata)[self._training_cells(qc.max(1) == 0)]
 
 
 for _f in (_dosage_rows, _training_cells, control_basal_states, _basal_states, _global_offsets, _generate, _group_means,
@@ -895,7 +900,7 @@ def get_corrected_counts(self: CradleVAE, adata: ad.AnnData | None = None, kind:
     adata = self._adata if adata is None else adata
     torch.manual_seed(seed)
     latent = self.get_latent(adata, batch_size)
-    library = torch.as_tensor(library_sizes(count_source(adata, self.registry.layer)))
+    library = torch.as_tensor(self._library_sizes(adata))
     module, blocks = self.module.to(self.device).eval(), []
     for start in range(0, adata.n_obs, batch_size):
         rows = slice(start, start + batch_size)
