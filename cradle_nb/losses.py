@@ -14,7 +14,7 @@ from torch import nn
 from torch.distributions import Bernoulli, Normal
 
 from .guide import Guide
-from .model import Generative, ModelConfig, bernoulli_kl, gaussian_kl, nb_count_terms, nb_weighted_log_likelihood
+from .model import Generative, ModelConfig, bernoulli_kl, gaussian_kl, nb_weighted_count_terms, nb_weighted_log_likelihood
 
 # %% auto #0
 __all__ = ['GlobalSample', 'LossTerms', 'balanced_weights', 'reciprocal_counts', 'CradleModule', 'iwelbo']
@@ -147,10 +147,10 @@ class CradleModule(nn.Module):
             per_cell = gen.log_likelihood(x, gen.decoder.output(h), library).mean(0)
             return (weight * per_cell).sum(), per_cell.detach()
         n_particles, log_theta = len(z), gen.decoder.log_dispersion
-        count_terms = nb_count_terms(x, log_theta).sum(-1)
+        weighted_counts, count_terms = nb_weighted_count_terms(x, log_theta, weight)
         weighted, values = nb_weighted_log_likelihood(x, h, gen.decoder.output, log_theta, library,
                                                       (weight / n_particles).expand(n_particles, -1))
-        return weighted + (weight * count_terms).sum(), values.mean(0) + count_terms.detach()
+        return weighted + weighted_counts, values.mean(0) + count_terms
 
     def embedding_projections(self, g: GlobalSample) -> tuple[torch.Tensor, torch.Tensor | None]:
         "The encoder's first layer applied to the embeddings: $W_d (E \\odot M)$ `(K, P, H)` and $W_a A$ `(K, F, H)`."

@@ -15,8 +15,8 @@ from torch.distributions import NegativeBinomial, Normal, Poisson
 
 # %% auto #0
 __all__ = ['LIKELIHOODS', 'COMBINE', 'ModelConfig', 'decoder_input', 'Decoder', 'log_mean', 'observation_distribution',
-           'nb_count_terms', 'nb_log_prob', 'nb_log_likelihood', 'nb_weighted_log_likelihood', 'bernoulli_kl',
-           'gaussian_kl', 'Generative']
+           'nb_count_terms', 'nb_log_prob', 'nb_log_likelihood', 'nb_weighted_log_likelihood',
+           'nb_weighted_count_terms', 'bernoulli_kl', 'gaussian_kl', 'Generative']
 
 # %% ../nbs/05_model.ipynb #97f61aff
 LIKELIHOODS = ("nb", "poisson", "gaussian")
@@ -182,30 +182,32 @@ class _NBWeightedLogLikelihood(torch.autograd.Function):
         if need_grad:
             grad_h, grad_w, grad_b = torch.empty_like(h), torch.zeros_like(weight), torch.zeros_like(bias)
             weighted_log_t = torch.zeros_like(log_theta)
-        for k in range(h.shape[0]):
-            for start in range(0, h.shape[1], chunk):
-                rows = slice(start, start + chunk)
-                hc, xc, lib = h[k, rows], x[rows], library[rows].unsqueeze(-1)
+        for start in range(0, h.shape[1], chunk):                       # a block of cells, then each particle
+            rows = slice(start, start + chunk)
+            xc, lib = x[rows], library[rows].unsqueeze(-1)
+            theta_x = xc + theta                                          # shared by the particles
+            lib_log_lib = (lib * lib.log()).squeeze(-1)
+            for k in range(h.shape[0]):
+                hc = h[k, rows]
                 logits = torch.addmm(bias, hc, weight.t())
                 shift = logits.amax(-1, keepdim=True)
-                p = (logits - shift).exp_()
-                total = p.sum(-1, keepdim=True)
-                p.div_(total)                                                # softmax
-                theta_x = xc + theta
-                t = torch.addcmul(theta, p, lib)                             # theta + mu
-                q = torch.div(theta_x, t)                                    # (theta + x) / (theta + mu)
+                e = torch.sub(logits, shift).exp_()                       # softmax p = e / total, never divided out:
+                total = e.sum(-1, keepdim=True)
+                scale = lib / total                                       # mu = scale * e
+                t = torch.addcmul(theta, e, scale)                        # theta + mu
+                q = torch.div(theta_x, t)                                 # (theta + x) / (theta + mu)
                 log_t = t.log_()
-                lse = total.log_().add_(shift)
-                values[k, rows] = ((xc * logits).sum(-1) - (theta_x * log_t).sum(-1) + constant
-                                   - (lib * (lse - lib.log())).squeeze(-1))
+                lse = total.log().add_(shift).squeeze(-1)
+                values[k, rows] = (torch.linalg.vecdot(xc, logits) - torch.linalg.vecdot(theta_x, log_t) + constant
+                                   - lib.squeeze(-1) * lse + lib_log_lib)
                 if need_grad:
-                    w = row_weights[k, rows]
-                    rest = lib * (1 - (q * p).sum(-1, keepdim=True))        # l - sum_g r_g
-                    g = torch.addcmul(rest, q, lib).mul_(p).neg_().add_(xc).mul_(w.unsqueeze(-1))   # w (x - r - p (l - sum r))
-                    torch.mm(g, weight, out=grad_h[k, rows])
-                    grad_w.addmm_(g.t(), hc)
-                    grad_b.add_(g.sum(0))
-                    weighted_log_t.add_(w @ log_t.add_(q))
+                    w = row_weights[k, rows].unsqueeze(-1)
+                    rest = lib - scale * torch.linalg.vecdot(q, e).unsqueeze(-1)          # l - sum_g r_g
+                    g = torch.addcmul(xc, e, torch.addcmul(rest / total, q, scale), value=-1)   # x - r - p (l - sum r)
+                    torch.mm(g, weight, out=grad_h[k, rows]).mul_(w)      # the row weights act on H columns, not G
+                    grad_w.addmm_(g.t(), hc * w)
+                    grad_b.add_(w.squeeze(-1) @ g)
+                    weighted_log_t.add_(w.squeeze(-1) @ log_t.add_(q))
         if need_grad:
             d_log_theta = (row_weights.sum() * (log_theta + 1) - weighted_log_t) * theta
             ctx.save_for_backward(grad_h, grad_w, grad_b, d_log_theta)
@@ -225,6 +227,44 @@ def nb_weighted_log_likelihood(x, h, output: nn.Linear, log_theta, library, row_
     need_grad = torch.is_grad_enabled() and any(t.requires_grad for t in (h, output.weight, output.bias, log_theta))
     chunk = h.shape[1] if h.is_cuda else 256
     return _NBWeightedLogLikelihood.apply(h, output.weight, output.bias, log_theta, x, library, row_weights, chunk, need_grad)
+
+# %% ../nbs/05_model.ipynb #5d379162
+class _NBCountTerms(torch.autograd.Function):
+    "Weighted sum over cells of the NB count terms, and each cell's sum, looked up in per-gene tables of small counts."
+
+    @staticmethod
+    @torch.amp.custom_fwd(device_type="cuda", cast_inputs=torch.float32)
+    def forward(ctx, log_theta, x, weights, table_size):
+        theta, V = log_theta.exp(), table_size
+        counts = torch.arange(V, device=x.device, dtype=theta.dtype)
+        shifted = counts + theta.unsqueeze(-1)                                                  # (G, V)
+        table = torch.lgamma(shifted) - torch.lgamma(theta).unsqueeze(-1) - torch.lgamma(counts + 1)
+        slope = torch.digamma(shifted) - torch.digamma(theta).unsqueeze(-1)                    # d table / d theta
+        rows = torch.arange(0, table.numel(), V, device=x.device)
+        cell = x.to(torch.int64).clamp_(max=V - 1).add_(rows)                                # each count's table entry
+        values = torch.take(table, cell).sum(-1)
+        d_theta = weights @ torch.take(slope, cell)
+        tail = x >= V
+        if tail.any():                                                                          # exactly, minus the entry used
+            i, g = tail.nonzero(as_tuple=True)
+            xt, tt = x[i, g], theta[g]
+            values.index_add_(0, i, torch.lgamma(xt + tt) - torch.lgamma(tt) - torch.lgamma(xt + 1) - table[g, V - 1])
+            d_theta.index_add_(0, g, weights[i] * (torch.digamma(xt + tt) - torch.digamma(tt) - slope[g, V - 1]))
+        ctx.save_for_backward(d_theta * theta)
+        ctx.mark_non_differentiable(values)
+        return weights @ values, values
+
+    @staticmethod
+    @torch.amp.custom_bwd(device_type="cuda")
+    def backward(ctx, grad, _):
+        (d_log_theta,) = ctx.saved_tensors
+        return d_log_theta * grad, None, None, None
+
+
+def nb_weighted_count_terms(x, log_theta, weights, table_size: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    """$\\sum_i w_i \\sum_g [\\log\\Gamma(x_{ig}+\\theta_g) - \\log\\Gamma(\\theta_g) - \\log\\Gamma(x_{ig}+1)]$ for integer
+    counts `x` `(B, G)` and cell weights `weights` `(B,)` (differentiable in `log_theta`), and each cell's sum (not)."""
+    return _NBCountTerms.apply(log_theta, x, weights, table_size)
 
 # %% ../nbs/05_model.ipynb #e80a8241
 def bernoulli_kl(logits: torch.Tensor, prior: float) -> torch.Tensor:
