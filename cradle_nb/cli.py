@@ -237,12 +237,11 @@ def cmd_predict(args) -> None:
 
 
 def cmd_correct(args) -> None:
-    from cradle_nb.registry import get_counts
-    model, adata = load_run(args.run, args.data)
-    print(f"decoding {adata.n_obs} cells on the clean branch ({args.kind})", flush=True)
-    corrected = model.get_corrected_counts(adata, kind=args.kind, seed=args.seed)
-    corrected.layers["counts"] = get_counts(adata, model.registry.layer)
-    corrected.write_h5ad(args.out)
+    from cradle_nb.registry import on_disk
+    model, adata = load_run(args.run, args.data, args.backed)
+    where = " (counts read from disk)" if on_disk(adata.X) else ""
+    print(f"decoding {adata.n_obs} cells on the clean branch ({args.kind}){where}, written a block at a time", flush=True)
+    model.write_corrected_counts(args.out, adata, kind=args.kind, seed=args.seed)
     print(f"artifact-corrected counts of {adata.n_obs} cells ({int(adata.obs['qc_fail'].sum())} failing QC) written to "
           f"{args.out}: X and layers['corrected'], observed counts in layers['counts']")
 
@@ -371,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--data", help="h5ad file (default: the file the run was trained on)")
     co.add_argument("--kind", choices=["mean", "sample"], default="mean", help="posterior mean (real-valued) or one draw (counts)")
     co.add_argument("--seed", type=int, default=0, help="random seed")
+    co.add_argument("--backed", action="store_true", help="leave the matrix on disk and read it a block at a time (default for runs trained with --backed)")
 
     demo = sub.add_parser("demo", help="simulate, train CRADLE-VAE, SAMS-VAE and beta = 0, evaluate, plot", formatter_class=fmt)
     demo.add_argument("--out", default="demo_run", help="output folder")

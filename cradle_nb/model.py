@@ -241,7 +241,7 @@ class _NBCountTerms(torch.autograd.Function):
         table = torch.lgamma(shifted) - torch.lgamma(theta).unsqueeze(-1) - torch.lgamma(counts + 1)
         slope = torch.digamma(shifted) - torch.digamma(theta).unsqueeze(-1)                    # d table / d theta
         rows = torch.arange(0, table.numel(), V, device=x.device)
-        cell = x.to(torch.int64).clamp_(max=V - 1).add_(rows)                                # each count's table entry
+        cell = x.clamp(max=V - 1).to(torch.int64).add_(rows)                                 # each count's table entry
         values = torch.take(table, cell).sum(-1)
         d_theta = weights @ torch.take(slope, cell)
         tail = x >= V

@@ -20,8 +20,8 @@ import scipy.sparse as sp
 __all__ = ['UNS_KEY', 'SPLIT_KEY', 'SPLITS', 'SEPARATORS', 'check_counts', 'parse_perturbation', 'perturbation_vocabulary',
            'dosage_matrix', 'Registry', 'count_matrix', 'on_disk', 'get_counts', 'count_blocks', 'read_on_disk',
            'disk_path', 'OnDiskCounts', 'count_source', 'read_rows', 'library_sizes', 'build_registry',
-           'register_anndata', 'get_registry', 'check_split_labels', 'stratified_split', 'split_unseen_combinations',
-           'assign_split']
+           'register_anndata', 'get_registry', 'check_split_labels', 'write_h5ad_by_rows', 'stratified_split',
+           'split_unseen_combinations', 'assign_split']
 
 # %% ../nbs/00_registry.ipynb #421b0542
 def _cell_examples(obs_names, rows, n=3) -> str:
@@ -313,6 +313,42 @@ def check_split_labels(split, key: str = SPLIT_KEY, required=("train", "val")) -
     for name in required:
         if not (split == name).any():
             raise ValueError(f"split '{name}' has no cells (column '{key}')")
+
+# %% ../nbs/00_registry.ipynb #bddd2775
+def write_h5ad_by_rows(path: str | os.PathLike, obs: pd.DataFrame, var: pd.DataFrame, blocks, counts=None,
+                       alias: str | None = None) -> Path:
+    """Write an `.h5ad` whose dense float32 X arrives as `(first row, rows)` blocks in order, never held whole.
+    `counts` (in memory or `OnDiskCounts`) is copied to `layers['counts']` as CSR, a block at a time; `alias` names
+    a layer that is X itself. Atomic: written beside `path`, then renamed."""
+    import h5py
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    ad.AnnData(obs=obs, var=var).write_h5ad(partial)
+    n_obs, n_vars = len(obs), len(var)
+    try:
+        with h5py.File(partial, "a") as f:
+            X = f.create_dataset("X", (n_obs, n_vars), dtype="float32", chunks=(max(1, min(n_obs, 2 ** 18 // max(n_vars, 1))), max(n_vars, 1)))
+            X.attrs["encoding-type"], X.attrs["encoding-version"] = "array", "0.2.0"
+            written = 0
+            for first, rows in blocks:
+                if first != written:
+                    raise ValueError(f"blocks must arrive in row order: expected row {written}, got {first}")
+                X[first:first + len(rows)] = rows
+                if counts is not None:
+                    observed = read_rows(counts, np.arange(first, first + len(rows)))
+                    if first == 0:
+                        ad.io.write_elem(f["layers"], "counts", observed)
+                    else:
+                        ad.io.sparse_dataset(f["layers/counts"]).append(observed)
+                written += len(rows)
+            if written != n_obs:
+                raise ValueError(f"the blocks held {written} rows for {n_obs} cells")
+            if alias is not None:
+                f["layers"][alias] = X
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path
 
 # %% ../nbs/00_registry.ipynb #5198b8a7
 def stratified_split(labels, fractions: dict, seed: int = 0) -> np.ndarray:

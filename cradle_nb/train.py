@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from .registry import (SPLIT_KEY, UNS_KEY, Registry, assign_split, build_registry, count_source, dosage_matrix,
                                 count_matrix, disk_path, get_counts, get_registry, library_sizes, on_disk, read_on_disk,
-                                read_rows, register_anndata)
+                                read_rows, register_anndata, write_h5ad_by_rows)
 from .loaders import PerturbSeqDataset, epoch_buffers, log_count_statistics, make_dataloader
 from .losses import CradleModule
 from .model import ModelConfig
@@ -37,7 +37,8 @@ __all__ = ['SUMMARY_KEYS', 'CHECKPOINT_FILES', 'OPTIONAL_FILES', 'BASAL_SOURCES'
            'default_max_epochs', 'TrainingDiverged', 'CradleVAE', 'union_statistics', 'DistributedError',
            'launched_by_torchrun', 'init_distributed', 'is_main_process', 'rank_device', 'train', 'save', 'load',
            'launch', 'control_basal_states', 'predict_normalised_mean', 'predict_ate', 'sample',
-           'perturbation_embedding_mean', 'get_latent', 'get_corrected_counts']
+           'perturbation_embedding_mean', 'latent_blocks', 'get_latent', 'corrected_blocks', 'get_corrected_counts',
+           'write_corrected_counts']
 
 # %% ../nbs/08_train.ipynb #efdf8015
 def select_device(accelerator: str = "auto") -> torch.device:
@@ -863,8 +864,9 @@ def perturbation_embedding_mean(module, n_draws: int = 256) -> torch.Tensor:
 
 
 @torch.no_grad()
-def get_latent(self: CradleVAE, adata: ad.AnnData | None = None, batch_size: int = 2048) -> ad.AnnData:
-    "Basal, perturbation and artifact latents of the cells of `adata` (default: the training AnnData) in `obsm`."
+def latent_blocks(self: CradleVAE, adata: ad.AnnData | None = None, batch_size: int = 2048):
+    """The latents of `adata`'s cells a block of `batch_size` at a time: `(first row, basal, perturbation, artifact)`
+    tensors on the model's device, the counts read from memory or disk block by block."""
     adata = self._adata if adata is None else adata
     module = self.module.to(self.device).eval()
     reg = self.registry
@@ -873,46 +875,67 @@ def get_latent(self: CradleVAE, adata: ad.AnnData | None = None, batch_size: int
     qc, _ = qc_matrix(adata, self.per_flag_artifacts) if module.artifact_model else (np.zeros((adata.n_obs, 0), np.float32), [])
     embedding = perturbation_embedding_mean(module)[None]
     artifact = module.guide.artifact()[0][None] if module.artifact_model else None
-    parts = {"basal": [], "perturbation": [], "artifact": []}
     for start in range(0, adata.n_obs, batch_size):
         rows = slice(start, start + batch_size)
         x = torch.as_tensor(read_rows(counts, np.arange(adata.n_obs)[rows]).toarray(), device=self.device)
         d = torch.matmul(torch.as_tensor(dosage[rows].toarray(), device=self.device), embedding)
         a = torch.matmul(torch.as_tensor(qc[rows], device=self.device), artifact) if artifact is not None else None
-        parts["basal"].append(module.guide.encoder(x, d, a)[0][0].cpu())
-        parts["perturbation"].append(d[0].cpu())
-        parts["artifact"].append((a[0] if a is not None else torch.zeros_like(d[0])).cpu())
+        yield start, module.guide.encoder(x, d, a)[0][0], d[0], (a[0] if a is not None else torch.zeros_like(d[0]))
+
+
+@torch.no_grad()
+def get_latent(self: CradleVAE, adata: ad.AnnData | None = None, batch_size: int = 2048) -> ad.AnnData:
+    "Basal, perturbation and artifact latents of the cells of `adata` (default: the training AnnData) in `obsm`."
+    adata = self._adata if adata is None else adata
+    blocks = [[t.cpu() for t in block[1:]] for block in self.latent_blocks(adata, batch_size)]
     out = ad.AnnData(obs=adata.obs.copy())
-    for key, values in parts.items():
-        out.obsm[key] = torch.cat(values).numpy()
+    for i, key in enumerate(("basal", "perturbation", "artifact")):
+        out.obsm[key] = torch.cat([b[i] for b in blocks]).numpy() if blocks else np.zeros((0, self.module.config.n_latent), np.float32)
     return out
 
 
+CradleVAE.latent_blocks = latent_blocks
 CradleVAE.get_latent = get_latent
 
 # %% ../nbs/08_train.ipynb #f5481c92
 @torch.no_grad()
-def get_corrected_counts(self: CradleVAE, adata: ad.AnnData | None = None, kind: str = "mean", seed: int = 0,
-                         batch_size: int = 2048) -> ad.AnnData:
-    "Each cell decoded on the clean branch from its own basal state, perturbation offset and library size (X and `layers['corrected']`)."
+def corrected_blocks(self: CradleVAE, adata: ad.AnnData | None = None, kind: str = "mean", seed: int = 0, batch_size: int = 2048):
+    "Artifact-corrected counts of `adata`'s cells a block at a time: `(first row, float32 array)`."
     if kind not in ("mean", "sample"):
         raise ValueError(f"kind={kind!r} is not 'mean' or 'sample'")
     adata = self._adata if adata is None else adata
     torch.manual_seed(seed)
-    latent = self.get_latent(adata, batch_size)
     library = torch.as_tensor(self._library_sizes(adata))
-    module, blocks = self.module.to(self.device).eval(), []
-    for start in range(0, adata.n_obs, batch_size):
-        rows = slice(start, start + batch_size)
-        z, d = (torch.as_tensor(latent.obsm[key][rows], device=self.device) for key in ("basal", "perturbation"))
-        lib = library[rows].clamp_min(1).to(self.device)
-        logits = module.generative.logits(z, d)
-        out = module.generative.distribution(logits, lib).sample() if kind == "sample" else torch.softmax(logits, -1) * lib[:, None]
-        blocks.append(out.cpu().numpy())
-    corrected = np.concatenate(blocks).astype(np.float32)
+    generative = self.module.generative
+    for start, z, d, _ in self.latent_blocks(adata, batch_size):
+        lib = library[start:start + len(z)].clamp_min(1).to(self.device)
+        logits = generative.logits(z, d)
+        out = generative.distribution(logits, lib).sample() if kind == "sample" else torch.softmax(logits, -1) * lib[:, None]
+        yield start, out.cpu().numpy().astype(np.float32)
+
+
+def get_corrected_counts(self: CradleVAE, adata: ad.AnnData | None = None, kind: str = "mean", seed: int = 0,
+                         batch_size: int = 2048) -> ad.AnnData:
+    "Each cell decoded on the clean branch from its own basal state, perturbation offset and library size (X and `layers['corrected']`)."
+    adata = self._adata if adata is None else adata
+    blocks = [rows for _, rows in self.corrected_blocks(adata, kind, seed, batch_size)]
+    corrected = np.concatenate(blocks) if blocks else np.zeros((0, len(self.registry.genes)), np.float32)
     result = ad.AnnData(corrected, obs=adata.obs.copy(), var=pd.DataFrame(index=self.registry.genes))
     result.layers["corrected"] = corrected
     return result
 
 
+def write_corrected_counts(self: CradleVAE, path, adata: ad.AnnData | None = None, kind: str = "mean", seed: int = 0,
+                           batch_size: int = 2048) -> Path:
+    """`get_corrected_counts` written straight to an `.h5ad` a block at a time (`write_h5ad_by_rows`), for screens
+    whose corrected matrix does not fit in memory: X and `layers['corrected']` (one copy on disk), the observed counts
+    in `layers['counts']`. Memory is bounded by `batch_size` cells, whether the counts are in memory or on disk."""
+    adata = self._adata if adata is None else adata
+    return write_h5ad_by_rows(path, adata.obs.copy(), pd.DataFrame(index=self.registry.genes),
+                              self.corrected_blocks(adata, kind, seed, batch_size), counts=count_source(adata, self.registry.layer),
+                              alias="corrected")
+
+
+CradleVAE.corrected_blocks = corrected_blocks
 CradleVAE.get_corrected_counts = get_corrected_counts
+CradleVAE.write_corrected_counts = write_corrected_counts

@@ -162,6 +162,14 @@ def test_train_and_predict_with_the_matrix_on_disk(trained, tmp_path):
     assert evaluated.returncode == 0, evaluated.stderr
     assert "(on disk)" in evaluated.stdout
     assert "pearson_delta" in (tmp_path / "m.json").read_text()
+    corrected = run("correct", str(out), "--out", str(tmp_path / "c.h5ad"))                          # on disk, as trained
+    assert corrected.returncode == 0, corrected.stderr
+    assert "(counts read from disk)" in corrected.stdout
+    written = ad.read_h5ad(tmp_path / "c.h5ad")
+    from cradle_nb.train import CradleVAE
+    in_memory = CradleVAE.load(out, memory).get_corrected_counts(memory)
+    np.testing.assert_allclose(written.X, in_memory.X, rtol=1e-5, atol=1e-4)
+    np.testing.assert_array_equal(written.layers["counts"].toarray(), memory.X.toarray())
     assert data.read_bytes() == before
 
 def test_ctrl_c_saves_a_resumable_run(trained, tmp_path, monkeypatch, capsys):
