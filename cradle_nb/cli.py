@@ -238,6 +238,8 @@ def cmd_predict(args) -> None:
 
 def cmd_correct(args) -> None:
     from cradle_nb.registry import on_disk
+    if Path(args.out).resolve() == Path(args.data or read_setup(args.run)["data"]).resolve():
+        raise ValueError(f"--out {args.out} is the screen's own file: write the corrected counts to another file")
     model, adata = load_run(args.run, args.data, args.backed)
     where = " (counts read from disk)" if on_disk(adata.X) else ""
     print(f"decoding {adata.n_obs} cells on the clean branch ({args.kind}){where}, written a block at a time", flush=True)

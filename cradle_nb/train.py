@@ -931,6 +931,8 @@ def write_corrected_counts(self: CradleVAE, path, adata: ad.AnnData | None = Non
     whose corrected matrix does not fit in memory: X and `layers['corrected']` (one copy on disk), the observed counts
     in `layers['counts']`. Memory is bounded by `batch_size` cells, whether the counts are in memory or on disk."""
     adata = self._adata if adata is None else adata
+    if on_disk(count_matrix(adata, self.registry.layer)[0]) and Path(path).resolve() == Path(disk_path(adata)):
+        raise ValueError(f"{path} is the file the counts are read from: write the corrected counts to another file")
     return write_h5ad_by_rows(path, adata.obs.copy(), pd.DataFrame(index=self.registry.genes),
                               self.corrected_blocks(adata, kind, seed, batch_size), counts=count_source(adata, self.registry.layer),
                               alias="corrected")

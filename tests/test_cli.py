@@ -121,6 +121,10 @@ def test_correct_writes_corrected_and_observed_counts(trained):
     assert corrected.shape == screen.shape and {"corrected", "counts"} <= set(corrected.layers)
     assert (corrected.layers["counts"] != screen.X).nnz == 0
     np.testing.assert_allclose(corrected.X.sum(1), np.asarray(screen.X.sum(1)).ravel(), rtol=1e-3)
+    before = (trained / "screen.h5ad").read_bytes()
+    onto_screen = run("correct", str(trained / "run"), "--out", str(trained / "screen.h5ad"))
+    assert onto_screen.returncode == 2 and "the screen's own file" in onto_screen.stderr
+    assert (trained / "screen.h5ad").read_bytes() == before
 
 
 def test_qc_report_command(trained, tmp_path):
