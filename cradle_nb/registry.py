@@ -327,7 +327,8 @@ def write_h5ad_by_rows(path: str | os.PathLike, obs: pd.DataFrame, var: pd.DataF
     n_obs, n_vars = len(obs), len(var)
     try:
         with h5py.File(partial, "a") as f:
-            X = f.create_dataset("X", (n_obs, n_vars), dtype="float32", chunks=(max(1, min(n_obs, 2 ** 18 // max(n_vars, 1))), max(n_vars, 1)))
+            rows_per_chunk = min(n_obs, max(1, 2 ** 18 // max(n_vars, 1)))                      # chunks of about 1 MB
+            X = f.create_dataset("X", (n_obs, n_vars), dtype="float32", chunks=(rows_per_chunk, n_vars) if n_obs and n_vars else None)
             X.attrs["encoding-type"], X.attrs["encoding-version"] = "array", "0.2.0"
             written = 0
             for first, rows in blocks:
