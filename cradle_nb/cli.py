@@ -159,8 +159,9 @@ def load_runs(runs: list[str], data: str | None, backed: bool = False) -> tuple[
 def cmd_evaluate(args) -> None:
     from cradle_nb.evaluate import evaluate
     from cradle_nb.plots import save_demo_plots
+    from cradle_nb.registry import on_disk
     models, adata = load_runs(args.run, args.data, args.backed)
-    print(f"evaluating {', '.join(models)} on {adata.n_obs} cells{' (on disk)' if adata.isbacked else ''}", flush=True)
+    print(f"evaluating {', '.join(models)} on {adata.n_obs} cells{' (on disk)' if on_disk(adata.X) else ''}", flush=True)
     first, *rest = models
     metrics = evaluate(models[first], adata, others={name: models[name] for name in rest}, n_particles=args.n_particles,
                        basal=args.basal, progress=True)

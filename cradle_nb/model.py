@@ -229,6 +229,11 @@ def nb_weighted_log_likelihood(x, h, output: nn.Linear, log_theta, library, row_
     return _NBWeightedLogLikelihood.apply(h, output.weight, output.bias, log_theta, x, library, row_weights, chunk, need_grad)
 
 # %% ../nbs/05_model.ipynb #5d379162
+def _count_terms_slope(x, theta) -> torch.Tensor:
+    "The count terms' derivative in $\\theta$: $\\psi(x + \\theta) - \\psi(\\theta)$."
+    return torch.digamma(x + theta) - torch.digamma(theta)
+
+
 class _NBCountTerms(torch.autograd.Function):
     "Weighted sum over cells of the NB count terms, and each cell's sum, looked up in per-gene tables of small counts."
 
@@ -237,9 +242,8 @@ class _NBCountTerms(torch.autograd.Function):
     def forward(ctx, log_theta, x, weights, table_size):
         theta, V = log_theta.exp(), table_size
         counts = torch.arange(V, device=x.device, dtype=theta.dtype)
-        shifted = counts + theta.unsqueeze(-1)                                                  # (G, V)
-        table = torch.lgamma(shifted) - torch.lgamma(theta).unsqueeze(-1) - torch.lgamma(counts + 1)
-        slope = torch.digamma(shifted) - torch.digamma(theta).unsqueeze(-1)                    # d table / d theta
+        table = nb_count_terms(counts, log_theta.unsqueeze(-1))                                 # (G, V)
+        slope = _count_terms_slope(counts, theta.unsqueeze(-1))
         rows = torch.arange(0, table.numel(), V, device=x.device)
         cell = x.clamp(max=V - 1).to(torch.int64).add_(rows)                                 # each count's table entry
         values = torch.take(table, cell).sum(-1)
@@ -247,9 +251,9 @@ class _NBCountTerms(torch.autograd.Function):
         tail = x >= V
         if tail.any():                                                                          # exactly, minus the entry used
             i, g = tail.nonzero(as_tuple=True)
-            xt, tt = x[i, g], theta[g]
-            values.index_add_(0, i, torch.lgamma(xt + tt) - torch.lgamma(tt) - torch.lgamma(xt + 1) - table[g, V - 1])
-            d_theta.index_add_(0, g, weights[i] * (torch.digamma(xt + tt) - torch.digamma(tt) - slope[g, V - 1]))
+            xt = x[i, g]
+            values.index_add_(0, i, nb_count_terms(xt, log_theta[g]) - table[g, V - 1])
+            d_theta.index_add_(0, g, weights[i] * (_count_terms_slope(xt, theta[g]) - slope[g, V - 1]))
         ctx.save_for_backward(d_theta * theta)
         ctx.mark_non_differentiable(values)
         return weights @ values, values

@@ -20,10 +20,10 @@ import scipy.sparse as sp
 from .registry import count_blocks, count_source, get_registry, read_rows
 
 # %% auto #0
-__all__ = ['GENE_GROUPS', 'TAILS', 'LOG_SCALE', 'QC_UNS_KEY', 'METRIC_NAMES', 'qc_metrics', 'mad_threshold', 'flag_outliers',
-           'doublet_calls', 'doublet_groups', 'grouped_doublet_calls', 'qc_columns', 'annotate_qc', 'threshold_flags',
-           'stored_doublet_calls', 'apply_qc', 'stored_qc_columns', 'QCReport', 'qc_report', 'qc_matrix',
-           'CounterfactualReferences', 'sparse_row_medians', 'counterfactual_references']
+__all__ = ['GENE_GROUPS', 'TAILS', 'LOG_SCALE', 'QC_UNS_KEY', 'METRIC_NAMES', 'qc_metrics', 'screen_qc_metrics', 'mad_threshold',
+           'flag_outliers', 'doublet_calls', 'doublet_groups', 'grouped_doublet_calls', 'qc_columns', 'annotate_qc',
+           'threshold_flags', 'stored_doublet_calls', 'apply_qc', 'stored_qc_columns', 'QCReport', 'qc_report',
+           'qc_matrix', 'CounterfactualReferences', 'sparse_row_medians', 'counterfactual_references']
 
 # %% ../nbs/04_qc.ipynb #8e221f0c
 GENE_GROUPS = {"mt": r"^MT-", "ribo": r"^RP[SL]\d", "hb": r"^HB(?!P)[A-Z]?\d*$"}
@@ -46,6 +46,12 @@ def qc_metrics(counts, genes, precomputed: pd.DataFrame | None = None) -> pd.Dat
         for column in precomputed.columns:
             metrics[column] = np.asarray(precomputed[column], dtype=float)
     return metrics
+
+
+def screen_qc_metrics(adata: ad.AnnData, layer: str | None = None, precomputed: pd.DataFrame | None = None) -> pd.DataFrame:
+    "`qc_metrics` of every cell of `adata`, a block of rows at a time (`count_blocks`: in memory or on disk)."
+    return pd.concat([qc_metrics(block, adata.var_names, None if precomputed is None else precomputed.iloc[start:start + block.shape[0]])
+                      for start, block in count_blocks(adata, layer)], ignore_index=True)
 
 # %% ../nbs/04_qc.ipynb #6228813d
 def mad_threshold(values, k: float = 3.0, tail: str = "upper", log: bool = False) -> dict:
@@ -146,9 +152,7 @@ def annotate_qc(adata: ad.AnnData, k: float = 3.0, doublets: bool = True, layer:
         if missing:
             raise ValueError(f"precomputed metric columns {missing} are not in adata.obs")
         given = pd.DataFrame({m: adata.obs[c].to_numpy() for m, c in precomputed.items()})
-    metrics = pd.concat([qc_metrics(block, adata.var_names) for _, block in count_blocks(adata, layer)], ignore_index=True)
-    for column in [] if given is None else given.columns:
-        metrics[column] = np.asarray(given[column], dtype=float)
+    metrics = screen_qc_metrics(adata, layer, given)
     thresholds, flags, skipped = {}, {}, {}
     for metric in TAILS:
         if metric not in metrics:
@@ -220,9 +224,7 @@ def stored_qc_columns(adata: ad.AnnData, qc: dict, layer: str | None = None, kno
     if missing:
         raise ValueError(f"the QC thresholds use precomputed metric columns {missing} that are not in adata.obs")
     given = pd.DataFrame({m: adata.obs[c].to_numpy() for m, c in qc.get("precomputed", {}).items()}) if qc.get("precomputed") else None
-    metrics = pd.concat([qc_metrics(block, adata.var_names) for _, block in count_blocks(adata, layer)], ignore_index=True)
-    for column in [] if given is None else given.columns:
-        metrics[column] = np.asarray(given[column], dtype=float)
+    metrics = screen_qc_metrics(adata, layer, given)
     flags = {m: flag_outliers(metrics[m], qc["thresholds"][m]) for m in qc["flags"] if m != "doublet"}
     if "doublet" in qc["flags"]:
         known = (pd.Series(np.nan, index=adata.obs_names) if known_doublets is None

@@ -209,7 +209,7 @@ def read_rows(counts, rows, max_gap: int = 8, max_span: int = 20_000) -> sp.csr_
     `max_gap` apart share one read, a read spans at most `max_span` rows), so a buffer of shuffled blocks costs a few
     slice reads, not one read per row, and scattered rows never cost a read of the whole file."""
     rows = np.asarray(rows, dtype=np.int64)
-    if sp.issparse(counts) or isinstance(counts, np.ndarray):
+    if not on_disk(counts):
         return sp.csr_matrix(counts[rows], dtype=np.float32)
     distinct, inverse = np.unique(rows, return_inverse=True)
     if len(distinct) == 0:
@@ -323,9 +323,9 @@ def write_h5ad_by_rows(path: str | os.PathLike, obs: pd.DataFrame, var: pd.DataF
     import h5py
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
-    ad.AnnData(obs=obs, var=var).write_h5ad(partial)
     n_obs, n_vars = len(obs), len(var)
     try:
+        ad.AnnData(obs=obs, var=var).write_h5ad(partial)                                     # obs, var, empty groups
         with h5py.File(partial, "a") as f:
             rows_per_chunk = min(n_obs, max(1, 2 ** 18 // max(n_vars, 1)))                      # chunks of about 1 MB
             X = f.create_dataset("X", (n_obs, n_vars), dtype="float32", chunks=(rows_per_chunk, n_vars) if n_obs and n_vars else None)

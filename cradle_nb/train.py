@@ -911,7 +911,7 @@ def corrected_blocks(self: CradleVAE, adata: ad.AnnData | None = None, kind: str
         lib = library[start:start + len(z)].clamp_min(1).to(self.device)
         logits = generative.logits(z, d)
         out = generative.distribution(logits, lib).sample() if kind == "sample" else torch.softmax(logits, -1) * lib[:, None]
-        yield start, out.cpu().numpy().astype(np.float32)
+        yield start, out.cpu().numpy()
 
 
 def get_corrected_counts(self: CradleVAE, adata: ad.AnnData | None = None, kind: str = "mean", seed: int = 0,
@@ -931,11 +931,11 @@ def write_corrected_counts(self: CradleVAE, path, adata: ad.AnnData | None = Non
     whose corrected matrix does not fit in memory: X and `layers['corrected']` (one copy on disk), the observed counts
     in `layers['counts']`. Memory is bounded by `batch_size` cells, whether the counts are in memory or on disk."""
     adata = self._adata if adata is None else adata
-    if on_disk(count_matrix(adata, self.registry.layer)[0]) and Path(path).resolve() == Path(disk_path(adata)):
+    counts = count_source(adata, self.registry.layer)
+    if on_disk(counts) and Path(path).resolve() == Path(disk_path(adata)):
         raise ValueError(f"{path} is the file the counts are read from: write the corrected counts to another file")
     return write_h5ad_by_rows(path, adata.obs.copy(), pd.DataFrame(index=self.registry.genes),
-                              self.corrected_blocks(adata, kind, seed, batch_size), counts=count_source(adata, self.registry.layer),
-                              alias="corrected")
+                              self.corrected_blocks(adata, kind, seed, batch_size), counts=counts, alias="corrected")
 
 
 CradleVAE.corrected_blocks = corrected_blocks
