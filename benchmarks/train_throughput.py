@@ -17,7 +17,7 @@ pytorch-lightning installed), the released code's own step is timed too: its mod
 built as its `demo/cradle_vae_norman.yaml` configures them (latent 200, decoder 1 x 400 concatenating its inputs,
 basal encoder 1 x 400 on log-standardised counts, embedding encoder 4 x 400, beta 0.1, 5 particles, Adam at
 lr 3e-4 with weight decay 1e-6, gradient norm clipped at 100), on the same batch. Its modules are imported without
-its package `__init__` files, which import its predictor and through it rapids_singlecell and cupy (a GPU).
+its package `__init__` files, which import its predictor and through it rapids_singlecell and cupy (GPU libraries).
 
 Usage: python benchmarks/train_throughput.py [--genes 2000 5000] [--steps 5] [--threads 2] [--released PATH]
 """
