@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import warnings
+from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
 
@@ -633,14 +634,35 @@ def _rank_entry(rank: int, worker, world_size: int, port: int, errors: str, args
         torch.distributed.destroy_process_group()
 
 
+@contextmanager
+def _callers_script_hidden():
+    """While ranks start, `__main__` names no file or module, so that they do not run the caller's script again.
+
+    Python's spawn start method runs the parent's main script in every child before the child's function: a script
+    without an `if __name__ == "__main__":` guard would train again in each rank (and fail there), and one with the
+    guard would still load whatever its top level loads. The ranks need nothing from `__main__`: their functions and
+    arguments come from this package and a folder on disk."""
+    main = sys.modules["__main__"]
+    saved = {key: main.__dict__.pop(key) for key in ("__file__", "__spec__") if key in main.__dict__}
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        del main.__spec__
+        main.__dict__.update(saved)
+
+
 def launch(worker, world_size: int, *args) -> None:
     "Run `worker(rank, world_size, *args)` on `world_size` spawned ranks; the first rank to fail stops all, its error raised here."
     import torch.multiprocessing as mp
     package = import_module("cradle_nb.train")          # spawned ranks import it: functions defined in a notebook would not pickle
     with tempfile.TemporaryDirectory(prefix="cradle_nb_ranks_") as errors:
         try:
-            mp.start_processes(package._rank_entry, args=(worker, world_size, _free_port(), errors, args), nprocs=world_size,
-                               join=True, start_method="spawn")
+            with _callers_script_hidden():
+                ranks = mp.start_processes(package._rank_entry, args=(worker, world_size, _free_port(), errors, args),
+                                           nprocs=world_size, join=False, start_method="spawn")
+            while not ranks.join():
+                pass
         except (mp.ProcessRaisedException, mp.ProcessExitedException) as e:
             reports = sorted((float(f.read_text().split("\n", 1)[0]), int(f.stem), f.read_text().split("\n", 1)[1])
                              for f in Path(errors).glob("*.err"))

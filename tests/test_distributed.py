@@ -1,4 +1,7 @@
 """Data-parallel training on two CPU processes with Gloo (how CI tests it): the objective, the replicas, failures."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -92,9 +95,40 @@ def failing_worker(rank, world_size):
     torch.distributed.barrier()                                  # rank 0 waits for a rank that never comes
 
 
+def main_module_names():
+    main = sys.modules["__main__"]
+    return {key: main.__dict__.get(key, "absent") for key in ("__file__", "__spec__")}
+
+
 def test_a_failing_rank_stops_the_others_with_its_error():
+    before = main_module_names()
     with pytest.raises(DistributedError, match="rank 1 failed: ValueError: rank 1 broke on purpose"):
         launch(failing_worker, 2)
+    assert main_module_names() == before                          # launch hides them while ranks start, then restores
+
+
+SCRIPT = """
+from pathlib import Path
+from cradle_nb.simulate import simulate_perturbseq
+from cradle_nb.train import CradleVAE
+with open(Path(__file__).with_suffix(".runs"), "a") as runs:     # each run of this top level leaves a line
+    runs.write("ran\\n")
+sim = simulate_perturbseq(n_cells=400, n_genes=40, seed=0)
+CradleVAE.setup_anndata(sim, "perturbation", "control", doublets=False)
+model = CradleVAE(sim, n_latent=4, decoder_hidden=8, encoder_hidden=8, embedding_hidden=8)
+model.train(max_epochs=1, batch_size=64, n_particles=2, progress=False, devices=2)
+print("epochs", len(model.history))
+"""
+
+
+def test_a_script_without_a_main_guard_trains_on_two_ranks(tmp_path):
+    "The ranks do not run the caller's script again: it needs no `if __name__ == '__main__':`, its top level runs once."
+    script = tmp_path / "train_screen.py"
+    script.write_text(SCRIPT)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "epochs 1" in done.stdout
+    assert (tmp_path / "train_screen.runs").read_text().split() == ["ran"]
 
 
 def diverging_worker(rank, world_size):
