@@ -13,24 +13,19 @@ the one costly thing the released step computes and never uses (a negative-binom
 and gene from both decoder branches, drawn in the generative model's forward pass), so it is the faster of the two.
 
 With `--released PATH` (a checkout of github.com/dmis-lab/CRADLE-VAE, and its dependencies pyro-ppl and
-pytorch-lightning installed), the released code's own step is timed too: its model, guide and ELBO loss module
-built as its `demo/cradle_vae_norman.yaml` configures them (latent 200, decoder 1 x 400 concatenating its inputs,
-basal encoder 1 x 400 on log-standardised counts, embedding encoder 4 x 400, beta 0.1, 5 particles, Adam at
-lr 3e-4 with weight decay 1e-6, gradient norm clipped at 100), on the same batch. Its modules are imported without
-its package `__init__` files, which import its predictor and through it rapids_singlecell and cupy (GPU libraries).
+pytorch-lightning installed), the released code's own step is timed too, in its Norman configuration, on the same
+batch (see `released_code.py`).
 
 Usage: python benchmarks/train_throughput.py [--genes 2000 5000] [--steps 5] [--threads 2] [--released PATH]
 """
 import argparse
-import importlib
 import resource
-import sys
 import time
-import types
 from pathlib import Path
 
 import numpy as np
 import torch
+from released_code import released_step
 
 from cradle_nb.losses import CradleModule
 from cradle_nb.model import ModelConfig, gaussian_kl
@@ -81,39 +76,6 @@ def released_pattern_loss(module, batch):
     return -(recon - kl_z - module.plated_kl(g, D, c)).mean() + 0.5 * kl_cf[has].mean()
 
 
-def import_released(path: Path):
-    "The released model, guide, loss and statistics modules, without running the package `__init__` files."
-    for name in ("cradle_vae", "cradle_vae.models", "cradle_vae.models.cradle_vae", "cradle_vae.models.cradle_vae.guides",
-                 "cradle_vae.models.utils", "cradle_vae.data", "cradle_vae.data.utils"):
-        package = types.ModuleType(name)
-        package.__path__ = [str(path.joinpath(*name.split(".")))]
-        sys.modules[name] = package
-    return [importlib.import_module(f"cradle_vae.{name}") for name in
-            ("models.cradle_vae.model", "models.cradle_vae.guides.correlated_normal_guide", "models.cradle_vae.loss_module",
-             "data.utils.perturbation_datamodule")]
-
-
-def released_code(path: Path, genes: int, batch: dict):
-    "The released code's loss module in its Norman configuration, and its loss on our batch."
-    model_module, guide_module, loss_module, data_module = import_released(path)
-    model = model_module.cradle_vae_Model(n_latent=200, n_treatments=P, n_phenos=genes, n_qc=1, mask_prior_prob=0.01,
-                                          embedding_prior_scale=1, likelihood_key="library_nb", decoder_n_layers=1,
-                                          decoder_n_hidden=400, sum_mode=False)
-    stats = data_module.ObservationNormalizationStatistics(log_x_mean=torch.zeros(genes), log_x_std=torch.ones(genes))
-    guide = guide_module.cradle_vae_CorrelatedNormalGuide(
-        n_latent=200, n_treatments=P, n_phenos=genes, n_qc=1, basal_encoder_n_layers=1, basal_encoder_n_hidden=400,
-        basal_encoder_input_normalization="log_standardize", embedding_encoder_n_layers=4, embedding_encoder_n_hidden=400,
-        x_normalization_stats=stats)
-    module = loss_module.cradle_vae_ELBOLossModule(model=model, guide=guide, beta=0.1)
-    reference = batch["reference"] * batch["has_reference"].unsqueeze(-1)          # its cells without one: zero rows
-
-    def loss(m, b):
-        return m.loss(X=b["counts"], D=b["dosage"], D_obs_counts=torch.full((P,), 500.0), qc=b["qc"],
-                      qc_obs_counts=torch.tensor([300.0]), cfX=reference, condition_values={"library_size": b["library"]},
-                      n_particles=K)[0]
-    return module, loss
-
-
 def step_time(module, batch, loss_fn, fused):
     opt = torch.optim.Adam(module.parameters(), lr=3e-4, weight_decay=1e-6, fused=fused)
     times = []
@@ -135,7 +97,7 @@ for genes in args.genes:
     line = (f"{genes} genes: ours {B / ours:.0f} cells/s ({ours:.2f} s/step); released pattern {B / pattern:.0f} cells/s "
             f"({pattern:.2f} s/step), {pattern / ours:.1f}x")
     if args.released:
-        released_module, released_loss = released_code(args.released, genes, batch)
+        released_module, released_loss = released_step(args.released, genes, P, batch, K)
         released = step_time(released_module, batch, released_loss, fused=False)
         line += f"; released code {B / released:.0f} cells/s ({released:.2f} s/step), {released / ours:.1f}x"
     print(f"{line}; peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB", flush=True)
