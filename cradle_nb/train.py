@@ -36,8 +36,8 @@ from .qc import QC_UNS_KEY, annotate_qc, counterfactual_references, qc_matrix, s
 # %% auto #0
 __all__ = ['SUMMARY_KEYS', 'CHECKPOINT_FILES', 'OPTIONAL_FILES', 'BASAL_SOURCES', 'DEFAULT_BASAL', 'select_device',
            'default_max_epochs', 'TrainingDiverged', 'CradleVAE', 'union_statistics', 'DistributedError',
-           'launched_by_torchrun', 'init_distributed', 'is_main_process', 'rank_device', 'train', 'save', 'load',
-           'launch', 'control_basal_states', 'predict_normalised_mean', 'predict_ate', 'sample',
+           'launched_by_torchrun', 'distributed_backend', 'init_distributed', 'is_main_process', 'rank_device', 'train',
+           'save', 'load', 'launch', 'control_basal_states', 'predict_normalised_mean', 'predict_ate', 'sample',
            'perturbation_embedding_mean', 'latent_blocks', 'get_latent', 'corrected_blocks', 'get_corrected_counts',
            'write_corrected_counts']
 
@@ -221,11 +221,25 @@ def launched_by_torchrun() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1 and "RANK" in os.environ
 
 
+def distributed_backend(accelerator: str = "auto", local_ranks: int = 1) -> str:
+    """The process-group backend for data-parallel training on `accelerator`: NCCL on CUDA GPUs (one per rank), Gloo on
+    CPUs. Raises a `ValueError` naming the problem where `local_ranks` ranks on this machine cannot train there."""
+    device = select_device(accelerator)
+    if device.type == "cuda":
+        gpus = torch.cuda.device_count()
+        if local_ranks > gpus:
+            raise ValueError(f"{local_ranks} data-parallel ranks on this machine need {local_ranks} GPUs, it has {gpus}: "
+                             f"pass devices={gpus} or fewer, or accelerator='cpu' for CPU processes")
+        return "nccl"
+    if device.type != "cpu":
+        raise ValueError(f"data-parallel training runs on CUDA GPUs or on CPUs, not on {device.type}: pass accelerator='cpu'")
+    return "gloo"
+
+
 def init_distributed(accelerator: str = "auto") -> None:
     "Join the process group a launcher described in the environment (no-op when already joined)."
     if not torch.distributed.is_initialized():
-        cuda = select_device(accelerator).type == "cuda"
-        torch.distributed.init_process_group("nccl" if cuda else "gloo")
+        torch.distributed.init_process_group(distributed_backend(accelerator, int(os.environ.get("LOCAL_WORLD_SIZE", "1"))))
 
 
 def is_main_process() -> bool:
@@ -615,16 +629,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _rank_entry(rank: int, worker, world_size: int, port: int, errors: str, args: tuple) -> None:
+def _rank_entry(rank: int, worker, world_size: int, port: int, errors: str, args: tuple, backend: str) -> None:
     """One spawned rank: join the process group, share the machine's cores, run `worker(rank, world_size, *args)`.
     A failure is also written to `errors` with its time, so the launcher can name the rank that failed first (the
     others then fail too, on the broken connection)."""
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank),
                       WORLD_SIZE=str(world_size))
-    cuda = torch.cuda.is_available()
-    if not cuda:
+    if backend == "gloo":
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // world_size))
-    torch.distributed.init_process_group("nccl" if cuda else "gloo", rank=rank, world_size=world_size)
+    torch.distributed.init_process_group(backend, rank=rank, world_size=world_size)
     try:
         worker(rank, world_size, *args)
     except Exception as e:
@@ -652,14 +665,15 @@ def _callers_script_hidden():
         main.__dict__.update(saved)
 
 
-def launch(worker, world_size: int, *args) -> None:
-    "Run `worker(rank, world_size, *args)` on `world_size` spawned ranks; the first rank to fail stops all, its error raised here."
+def launch(worker, world_size: int, *args, backend: str = "gloo") -> None:
+    """Run `worker(rank, world_size, *args)` on `world_size` spawned ranks joined by `backend` (see `distributed_backend`);
+    the first rank to fail stops all, its error raised here."""
     import torch.multiprocessing as mp
     package = import_module("cradle_nb.train")          # spawned ranks import it: functions defined in a notebook would not pickle
     with tempfile.TemporaryDirectory(prefix="cradle_nb_ranks_") as errors:
         try:
             with _callers_script_hidden():
-                ranks = mp.start_processes(package._rank_entry, args=(worker, world_size, _free_port(), errors, args),
+                ranks = mp.start_processes(package._rank_entry, args=(worker, world_size, _free_port(), errors, args, backend),
                                            nprocs=world_size, join=False, start_method="spawn")
             while not ranks.join():
                 pass
@@ -704,11 +718,12 @@ def _training_data(self: CradleVAE) -> ad.AnnData:
 
 def _spawn_training(self: CradleVAE, devices: int, options: dict) -> CradleVAE:
     "Train on `devices` spawned ranks and bring the trained run back into this model."
+    backend = distributed_backend(options["accelerator"], devices)
     with tempfile.TemporaryDirectory(prefix="cradle_nb_ddp_") as folder:
         folder = Path(folder)
         self.save(folder / "start")
         self._training_data().write_h5ad(folder / "data.h5ad")
-        launch(import_module("cradle_nb.train")._train_worker, devices, str(folder), options)
+        launch(import_module("cradle_nb.train")._train_worker, devices, str(folder), options, backend=backend)
         config, _, weights, optimizer, history, _ = _read_checkpoint(folder / "result")
     self.module.load_state_dict(weights)
     self.history, self.interrupted = history, False
