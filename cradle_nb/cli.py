@@ -81,7 +81,8 @@ def setup_from(setup: dict, adata) -> dict:
 
 
 def _train_options(args, config: dict) -> dict:
-    given = {"max_epochs": args.max_epochs, "lr": args.lr, "batch_size": args.batch_size, "devices": args.devices}
+    given = {"max_epochs": args.max_epochs, "lr": args.lr, "batch_size": args.batch_size, "devices": args.devices,
+             "accelerator": args.accelerator, "precision": args.precision}
     return {**config["train"], "seed": args.seed, **{k: v for k, v in given.items() if v is not None}}
 
 
@@ -336,6 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=float, help="Adam learning rate (default 3e-4, or the config's)")
     train.add_argument("--batch-size", type=int, help="cells per minibatch and rank (default 512, or the config's)")
     train.add_argument("--devices", type=int, default=1, help="data-parallel processes (GPUs, or CPU processes with Gloo); under torchrun, its world size")
+    train.add_argument("--accelerator", help="cuda, cpu or mps (default: CUDA if available, else MPS, else CPU; or the config's)")
+    train.add_argument("--precision", choices=["32", "bf16"], help="bf16: the forward pass under bfloat16 autocast on CUDA (default 32, or the config's)")
     train.add_argument("--seed", type=int, default=0, help="seed of the split, QC and training")
     train.add_argument("--qc-key", help="boolean obs column of QC failures to use instead of computing QC")
     split = train.add_mutually_exclusive_group()
