@@ -45,9 +45,11 @@ def released_step(path: Path, genes: int, n_perturbations: int, batch: dict, n_p
         x_normalization_stats=stats)
     module = loss_module.cradle_vae_ELBOLossModule(model=model, guide=guide, beta=0.1)
     reference = batch["reference"] * batch["has_reference"].unsqueeze(-1)
+    device = reference.device
+    cells_per_perturbation, cells_per_flag = torch.full((P,), 500.0, device=device), torch.tensor([300.0], device=device)
 
     def loss(m, b):
-        return m.loss(X=b["counts"], D=b["dosage"], D_obs_counts=torch.full((P,), 500.0), qc=b["qc"],
-                      qc_obs_counts=torch.tensor([300.0]), cfX=reference, condition_values={"library_size": b["library"]},
+        return m.loss(X=b["counts"], D=b["dosage"], D_obs_counts=cells_per_perturbation, qc=b["qc"],
+                      qc_obs_counts=cells_per_flag, cfX=reference, condition_values={"library_size": b["library"]},
                       n_particles=n_particles)[0]
     return module, loss

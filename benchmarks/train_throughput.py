@@ -16,7 +16,9 @@ With `--released PATH` (a checkout of github.com/dmis-lab/CRADLE-VAE, and its de
 pytorch-lightning installed), the released code's own step is timed too, in its Norman configuration, on the same
 batch (see `released_code.py`).
 
-Usage: python benchmarks/train_throughput.py [--genes 2000 5000] [--steps 5] [--threads 2] [--released PATH]
+`--device cuda` times the steps on a GPU (synchronised) and reports each step's peak GPU memory as well.
+
+Usage: python benchmarks/train_throughput.py [--genes 2000 5000] [--steps 5] [--threads 2] [--device cpu] [--released PATH]
 """
 import argparse
 import resource
@@ -35,10 +37,12 @@ parser.add_argument("--genes", type=int, nargs="+", default=[2000, 5000])
 parser.add_argument("--steps", type=int, default=5)
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--batch", type=int, default=512)
+parser.add_argument("--device", default="cpu", help="cpu or cuda")
 parser.add_argument("--released", type=Path, help="a checkout of github.com/dmis-lab/CRADLE-VAE: time its own step too")
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
 P, K, B = 100, 5, args.batch
+device = torch.device(args.device)
 
 
 def make(genes):
@@ -50,7 +54,7 @@ def make(genes):
     batch = {"counts": x, "dosage": dosage, "qc": qc, "library": x.sum(1), "has_reference": torch.rand(B) < 0.8,
              "reference": x[torch.randperm(B)]}
     module = CradleModule(cfg, np.zeros(genes), np.ones(genes), np.full(P, 500), np.array([300]))
-    return module, batch
+    return module.to(device), {k: v.to(device) for k, v in batch.items()}
 
 
 def released_pattern_loss(module, batch):
@@ -76,28 +80,43 @@ def released_pattern_loss(module, batch):
     return -(recon - kl_z - module.plated_kl(g, D, c)).mean() + 0.5 * kl_cf[has].mean()
 
 
+def synchronize():
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def step_time(module, batch, loss_fn, fused):
+    "Median seconds per step after a warm-up step (and, on a GPU, the steps' peak GPU memory in GB, else None)."
     opt = torch.optim.Adam(module.parameters(), lr=3e-4, weight_decay=1e-6, fused=fused)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
     times = []
     for i in range(args.steps + 1):
+        synchronize()
         t = time.perf_counter()
         loss = loss_fn(module, batch)
         opt.zero_grad(); loss.backward()
         torch.nn.utils.clip_grad_norm_(module.parameters(), 100.0); opt.step()
+        synchronize()
         if i:                                                                                 # first step warms up
             times.append(time.perf_counter() - t)
-    return float(np.median(times))
+    return float(np.median(times)), (torch.cuda.max_memory_allocated() / 1e9 if device.type == "cuda" else None)
 
 
-print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {B}, {K} particles, {P} perturbations, latent 200")
+def memory(peak):
+    return "" if peak is None else f", {peak:.2f} GB GPU peak"
+
+
+print(f"torch {torch.__version__}, {device} ({torch.get_num_threads()} threads), batch {B}, {K} particles, {P} perturbations, latent 200")
 for genes in args.genes:
     module, batch = make(genes)
-    ours = step_time(module, batch, lambda m, b: m(b, K).loss, fused=True)              # as CradleVAE.train steps
-    pattern = step_time(module, batch, released_pattern_loss, fused=False)
-    line = (f"{genes} genes: ours {B / ours:.0f} cells/s ({ours:.2f} s/step); released pattern {B / pattern:.0f} cells/s "
-            f"({pattern:.2f} s/step), {pattern / ours:.1f}x")
+    ours, ours_peak = step_time(module, batch, lambda m, b: m(b, K).loss, fused=True)  # as CradleVAE.train steps
+    pattern, pattern_peak = step_time(module, batch, released_pattern_loss, fused=False)
+    line = (f"{genes} genes: ours {B / ours:.0f} cells/s ({ours:.2f} s/step{memory(ours_peak)}); released pattern "
+            f"{B / pattern:.0f} cells/s ({pattern:.2f} s/step{memory(pattern_peak)}), {pattern / ours:.1f}x")
     if args.released:
         released_module, released_loss = released_step(args.released, genes, P, batch, K)
-        released = step_time(released_module, batch, released_loss, fused=False)
-        line += f"; released code {B / released:.0f} cells/s ({released:.2f} s/step), {released / ours:.1f}x"
+        released, released_peak = step_time(released_module.to(device), batch, released_loss, fused=False)
+        line += (f"; released code {B / released:.0f} cells/s ({released:.2f} s/step{memory(released_peak)}), "
+                 f"{released / ours:.1f}x")
     print(f"{line}; peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB", flush=True)
