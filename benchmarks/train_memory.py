@@ -6,7 +6,7 @@ for the backward pass (counted once per storage, with saved_tensors_hooks).
 fresh process per configuration (so one run's peak does not hide another's).
 
 With `--released PATH` (a checkout of github.com/dmis-lab/CRADLE-VAE and its dependencies), the released code's own
-step in its Norman configuration is measured the same way (see `released_code.py`).
+step in its Norman configuration is measured the same way (see `side_by_side.py`).
 
 Usage: python benchmarks/train_memory.py [--genes 2000 5000] [--released PATH]
 """
@@ -16,25 +16,19 @@ import sys
 from pathlib import Path
 
 CHILD = r'''
-import sys, resource, numpy as np, torch
+import sys, resource, torch
 torch.set_num_threads(2)
-from cradle_nb.losses import CradleModule
-from cradle_nb.model import ModelConfig
 sys.path.insert(0, sys.argv[3])
-from released_code import import_released, released_step
+from side_by_side import import_released, norman_batch, our_module, released_step
 if sys.argv[2] != "ours":
     import_released(sys.argv[2])                       # its imports (pyro, lightning) before the baseline
 def rss():
     return int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize()
 base = rss()
 genes, P, K, B = int(sys.argv[1]), 100, 5, 512
-rng = np.random.default_rng(0)
-x = torch.as_tensor(rng.poisson(rng.gamma(0.3, 3.0, (B, genes))).astype(np.float32)) + 1
-dosage = torch.zeros(B, P); dosage[torch.arange(B), torch.randint(0, P, (B,))] = 1
-batch = {"counts": x, "dosage": dosage, "qc": (torch.rand(B, 1) < 0.15).float(), "library": x.sum(1),
-         "has_reference": torch.rand(B) < 0.8, "reference": x[torch.randperm(B)]}
+batch = norman_batch(genes, P, B)
 if sys.argv[2] == "ours":
-    module = CradleModule(ModelConfig(n_genes=genes, n_perturbations=P), np.zeros(genes), np.ones(genes), np.full(P, 500), np.array([300]))
+    module = our_module(genes, P)
     loss_of = lambda m, b: m(b, K).loss
 else:
     module, loss_of = released_step(sys.argv[2], genes, P, batch, K)

@@ -14,7 +14,7 @@ and gene from both decoder branches, drawn in the generative model's forward pas
 
 With `--released PATH` (a checkout of github.com/dmis-lab/CRADLE-VAE, and its dependencies pyro-ppl and
 pytorch-lightning installed), the released code's own step is timed too, in its Norman configuration, on the same
-batch (see `released_code.py`).
+batch (see `side_by_side.py`).
 
 `--device cuda` times the steps on a GPU (synchronised) and reports each step's peak GPU memory as well.
 
@@ -27,10 +27,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from released_code import released_step
+from side_by_side import norman_batch, our_module, released_step
 
-from cradle_nb.losses import CradleModule
-from cradle_nb.model import ModelConfig, gaussian_kl
+from cradle_nb.model import gaussian_kl
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--genes", type=int, nargs="+", default=[2000, 5000])
@@ -46,15 +45,7 @@ device = torch.device(args.device)
 
 
 def make(genes):
-    cfg = ModelConfig(n_genes=genes, n_perturbations=P, n_qc_flags=1)
-    rng = np.random.default_rng(0)
-    x = torch.as_tensor(rng.poisson(rng.gamma(0.3, 3.0, (B, genes))).astype(np.float32)) + torch.eye(B, genes)
-    dosage = torch.zeros(B, P); dosage[torch.arange(B), torch.randint(0, P, (B,))] = 1
-    qc = (torch.rand(B, 1) < 0.15).float()
-    batch = {"counts": x, "dosage": dosage, "qc": qc, "library": x.sum(1), "has_reference": torch.rand(B) < 0.8,
-             "reference": x[torch.randperm(B)]}
-    module = CradleModule(cfg, np.zeros(genes), np.ones(genes), np.full(P, 500), np.array([300]))
-    return module.to(device), {k: v.to(device) for k, v in batch.items()}
+    return our_module(genes, P).to(device), {k: v.to(device) for k, v in norman_batch(genes, P, B).items()}
 
 
 def released_pattern_loss(module, batch):

@@ -1,6 +1,10 @@
-"""The released CRADLE-VAE code (github.com/dmis-lab/CRADLE-VAE) in its Norman configuration, for side-by-side benchmarks.
+"""The training steps the speed and memory benchmarks put side by side, on one random batch: ours and the released
+CRADLE-VAE code's (github.com/dmis-lab/CRADLE-VAE), both in the Norman configuration.
 
-Needs a checkout of that repository and its dependencies pyro-ppl and pytorch-lightning. Its modules are imported
+The batch: `batch_size` cells of random counts over `genes` genes, each with one of `n_perturbations` single
+perturbations, 15 % failing QC and 80 % with a counterfactual reference.
+
+The released code needs a checkout of that repository and its dependencies pyro-ppl and pytorch-lightning. Its modules are imported
 without its package `__init__` files, which import its predictor and through it rapids_singlecell and cupy (GPU
 libraries). The model, guide and ELBO loss module are built as its `demo/cradle_vae_norman.yaml` configures them:
 latent 200, decoder 1 x 400 concatenating its inputs, basal encoder 1 x 400 on log-standardised counts, embedding
@@ -12,10 +16,30 @@ import sys
 import types
 from pathlib import Path
 
+import numpy as np
 import torch
+
+from cradle_nb.losses import CradleModule
+from cradle_nb.model import ModelConfig
 
 PACKAGES = ("cradle_vae", "cradle_vae.models", "cradle_vae.models.cradle_vae", "cradle_vae.models.cradle_vae.guides",
             "cradle_vae.models.utils", "cradle_vae.data", "cradle_vae.data.utils")
+
+
+def norman_batch(genes: int, n_perturbations: int = 100, batch_size: int = 512) -> dict:
+    "One minibatch in our batch format (counts, dosage, qc, library, has_reference, reference), seeded."
+    rng = np.random.default_rng(0)
+    x = torch.as_tensor(rng.poisson(rng.gamma(0.3, 3.0, (batch_size, genes))).astype(np.float32)) + torch.eye(batch_size, genes)
+    dosage = torch.zeros(batch_size, n_perturbations)
+    dosage[torch.arange(batch_size), torch.randint(0, n_perturbations, (batch_size,))] = 1
+    return {"counts": x, "dosage": dosage, "qc": (torch.rand(batch_size, 1) < 0.15).float(), "library": x.sum(1),
+            "has_reference": torch.rand(batch_size) < 0.8, "reference": x[torch.randperm(batch_size)]}
+
+
+def our_module(genes: int, n_perturbations: int = 100) -> CradleModule:
+    "Our model in its default (Norman) configuration, with the training statistics of a 500-cells-per-perturbation screen."
+    return CradleModule(ModelConfig(n_genes=genes, n_perturbations=n_perturbations, n_qc_flags=1), np.zeros(genes), np.ones(genes),
+                        np.full(n_perturbations, 500), np.array([300]))
 
 
 def import_released(path: Path):
