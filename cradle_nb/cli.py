@@ -16,10 +16,11 @@ __all__ = ['MODEL_OPTIONS', 'TRAIN_OPTIONS', 'HEADLINE', 'COMMANDS', 'read_confi
            'heldout_cells', 'log1p_layout', 'cmd_predict', 'cmd_correct', 'cmd_qc', 'cmd_demo', 'build_parser', 'main']
 
 # %% ../nbs/11_cli.ipynb #0d52f7b5
-MODEL_OPTIONS = ("n_latent", "likelihood", "artifact_model", "beta", "per_flag_artifacts", "decoder_hidden",
+MODEL_OPTIONS = ("n_latent", "likelihood", "artifact_model", "beta", "basal_independence", "per_flag_artifacts", "decoder_hidden",
                  "encoder_hidden", "embedding_hidden", "combine", "mask_prior", "counterfactual_reduction",
                  "counterfactual_encoding", "detach_reference", "encoder_sees_artifact", "n_reference_partners")
-TRAIN_OPTIONS = ("max_epochs", "batch_size", "lr", "n_particles", "patience", "seed", "accelerator", "precision", "monitor")
+TRAIN_OPTIONS = ("max_epochs", "batch_size", "lr", "mask_lr", "global_lr", "n_particles", "patience", "warmup_epochs", "seed",
+                 "accelerator", "precision", "monitor")
 
 
 def read_config(path: str | None) -> dict:
@@ -106,7 +107,7 @@ def cmd_train(args) -> None:
         setup_from(setup, adata)
         model_kw = {**config["model"], **({"artifact_model": False} if args.no_artifact_model else {}),
                     **({"beta": args.beta} if args.beta is not None else {})}
-        model = CradleVAE(adata, **model_kw)
+        model = CradleVAE(adata, seed=args.seed, **model_kw)
     print(model, flush=True)
     model.train(**_train_options(args, config))
     if not is_main_process():            # under torchrun every rank runs this command; rank 0 writes
@@ -287,11 +288,10 @@ def cmd_demo(args) -> None:
     setup_from(setup, adata)
     print(f"QC at k=3: {adata.obs['qc_fail'].mean():.1%} of cells fail; split: "
           + ", ".join(f"{k} {v}" for k, v in adata.obs["cradle_split"].value_counts().items()), flush=True)
-    size = dict(n_latent=args.n_latent)
-    budget = dict(max_epochs=args.max_epochs, batch_size=256, lr=1e-3, seed=args.seed, patience=20)
+    budget = dict(max_epochs=args.max_epochs, seed=args.seed)      # everything else: the defaults
     models = {}
     for name, extra in [("cradle-vae", {}), ("sams-vae", {"artifact_model": False}), ("cradle-vae-beta0", {"beta": 0.0})]:
-        models[name] = CradleVAE(adata, **size, **extra).train(**budget, progress=name)
+        models[name] = CradleVAE(adata, n_latent=args.n_latent, seed=args.seed, **extra).train(**budget, progress=name)
         models[name].save(out / name)
         (out / name / "setup.json").write_text(json.dumps(setup, indent=1))
     metrics = evaluate(models["cradle-vae"], adata, others={k: v for k, v in models.items() if k != "cradle-vae"},
@@ -333,9 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
     _screen_options(train, required=False)
     train.add_argument("--out", help="run folder to write (default with --resume: the resumed run)")
     train.add_argument("--resume", metavar="RUN", help="continue training a saved run on DATA")
-    train.add_argument("--max-epochs", type=int, help="epochs (default: sized to the data, at most 400)")
-    train.add_argument("--lr", type=float, help="Adam learning rate (default 3e-4, or the config's)")
-    train.add_argument("--batch-size", type=int, help="cells per minibatch and rank (default 512, or the config's)")
+    train.add_argument("--max-epochs", type=int, help="epochs (default: about 2,000 steps, 10 to 400 epochs; printed)")
+    train.add_argument("--lr", type=float, help="Adam learning rate of the networks (default 1e-3, or the config's)")
+    train.add_argument("--batch-size", type=int, help="cells per minibatch and rank (default: 256 to 2,048 by screen size, or the config's)")
     train.add_argument("--devices", type=int, default=1, help="data-parallel processes (GPUs, or CPU processes with Gloo); under torchrun, its world size")
     train.add_argument("--accelerator", help="cuda, cpu or mps (default: CUDA if available, else MPS, else CPU; or the config's)")
     train.add_argument("--precision", choices=["32", "bf16"], help="bf16: the forward pass under bfloat16 autocast on CUDA (default 32, or the config's)")
@@ -380,8 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="simulate, train CRADLE-VAE, SAMS-VAE and beta = 0, evaluate, plot", formatter_class=fmt)
     demo.add_argument("--out", default="demo_run", help="output folder")
-    demo.add_argument("--max-epochs", type=int, default=40, help="epochs per model")
-    demo.add_argument("--n-latent", type=int, default=32, help="latent dimensions")
+    demo.add_argument("--max-epochs", type=int, default=40, help="epochs per model (a short run; `train` without it uses about 2,000 steps)")
+    demo.add_argument("--n-latent", type=int, help="latent dimensions (default: from the screen)")
     demo.add_argument("--n-particles", type=int, default=1000, help="generated cells per perturbation for effects")
     demo.add_argument("--seed", type=int, default=0, help="random seed")
     return parser

@@ -24,9 +24,10 @@ from .qc import doublet_calls, qc_matrix, qc_metrics, stored_doublet_calls, thre
 # %% auto #0
 __all__ = ['PAPER_QC_TAILS', 'perturbseq_normalise', 'group_means', 'normalised_group_means', 'reference_controls', 'data_ate',
            'top_genes', 'ate_metrics', 'discrimination_score_l1', 'interval_coverage', 'additive_prediction',
-           'thresholds_at', 'flag_rates', 'qc_pass_rates', 'paper_qc_metrics', 'paper_qc_reference', 'paper_qc_flags',
-           'chunked_doublet_calls', 'paper_qc_pass_rates', 'log_normalise', 'de_genes', 'de_agreement',
-           'energy_distance', 'cell_metrics', 'basal_qc_probe_auroc', 'basal_perturbation_probe', 'true_ate',
+           'effect_slope', 'target_ratio', 'pair_interactions', 'interaction_pearson', 'thresholds_at', 'flag_rates',
+           'qc_pass_rates', 'paper_qc_metrics', 'paper_qc_reference', 'paper_qc_flags', 'chunked_doublet_calls',
+           'paper_qc_pass_rates', 'log_normalise', 'de_genes', 'de_agreement', 'energy_distance', 'cell_metrics',
+           'basal_qc_probe_auroc', 'basal_perturbation_probe', 'true_ate', 'simulated_targets', 'truth_metrics',
            'match_latent_axes', 'mask_recovery_auroc', 'mean_iwelbo', 'model_name', 'data_ceiling', 'real_pca',
            'split_cells', 'ceiling_metrics', 'evaluate']
 
@@ -164,6 +165,44 @@ def additive_prediction(perturbations, single_ate: pd.DataFrame, control_label: 
         members = [m for m in parse_perturbation(label, control_label, delimiter) if m in single_ate.index]
         rows.append(single_ate.loc[members].sum(0).to_numpy() if members else np.zeros(single_ate.shape[1]))
     return pd.DataFrame(np.stack(rows), index=list(perturbations), columns=single_ate.columns)
+
+# %% ../nbs/09_evaluate.ipynb #529cb982
+def _slope(pred: np.ndarray, truth: np.ndarray) -> float:
+    "Least-squares slope through the origin of `pred` on `truth`."
+    denominator = float((truth * truth).sum())
+    return float((pred * truth).sum() / denominator) if denominator > 0 else float("nan")
+
+
+def effect_slope(pred: pd.DataFrame, truth: pd.DataFrame) -> float:
+    "Median over `truth`'s perturbations of the slope through the origin of predicted on true effects (1: the right size)."
+    P = pred.loc[truth.index, truth.columns].to_numpy()
+    return float(np.nanmedian([_slope(p, t) for p, t in zip(P, truth.to_numpy())]))
+
+
+def target_ratio(pred: pd.DataFrame, truth: pd.DataFrame, targets: dict) -> float:
+    """`effect_slope` on each perturbation's target genes only; `targets` maps each perturbation to its genes (a
+    combination's are its members')."""
+    ratios = [_slope(pred.loc[p, targets[p]].to_numpy(float), truth.loc[p, targets[p]].to_numpy(float))
+              for p in truth.index if targets.get(p)]
+    return float(np.nanmedian(ratios)) if ratios else float("nan")
+
+
+def pair_interactions(ate: pd.DataFrame, pairs, control_label: str = "control", delimiter: str = "+") -> pd.DataFrame:
+    "Each pair's effect minus the sum of its members' effects, all read from `ate` (pairs whose members it holds)."
+    rows = {}
+    for pair in pairs:
+        members = parse_perturbation(pair, control_label, delimiter)
+        if len(members) > 1 and all(m in ate.index for m in members) and pair in ate.index:
+            rows[pair] = ate.loc[pair].to_numpy() - ate.loc[list(members)].to_numpy().sum(0)
+    return pd.DataFrame.from_dict(rows, orient="index", columns=ate.columns)
+
+
+def interaction_pearson(pred: pd.DataFrame, truth: pd.DataFrame, pairs, control_label: str = "control",
+                        delimiter: str = "+") -> float:
+    "Mean over `pairs` of Pearson r between predicted and true interactions (`pair_interactions` of each)."
+    P = pair_interactions(pred, pairs, control_label, delimiter)
+    T = pair_interactions(truth, pairs, control_label, delimiter).loc[P.index]
+    return _mean_row_pearson(P.to_numpy(), T.to_numpy()) if len(P) else float("nan")
 
 # %% ../nbs/09_evaluate.ipynb #0d320cb0
 def thresholds_at(qc: dict, k: float) -> dict:
@@ -380,6 +419,34 @@ def true_ate(adata) -> pd.DataFrame:
     return (mean.drop(index="control") - mean.loc["control"].to_numpy())
 
 
+
+def simulated_targets(adata, perturbations) -> dict:
+    "Each perturbation's target genes in a simulated screen (a combination's are its members')."
+    reg, own = get_registry(adata), dict(adata.uns["simulation"].get("targets", {}))
+    return {p: [own[m] for m in parse_perturbation(p, reg.control_label, reg.delimiter) if m in own] for p in perturbations}
+
+
+def truth_metrics(pred: pd.DataFrame, adata, perturbations) -> dict:
+    """A prediction against the simulator's true effects of `perturbations`: `pearson_delta_truth`, `mse_top20_truth`,
+    `effect_slope_truth`, `target_ratio_truth`, the first two again on interacting and additive pairs apart
+    (`..._interacting`, `..._additive`), and `interaction_pearson_truth` (over the interacting pairs; NaN unless `pred`
+    also holds their members)."""
+    reg, truth = get_registry(adata), true_ate(adata)
+    perturbations = list(perturbations)
+    interacting = set(adata.uns["simulation"].get("interactions", []))
+    out = {f"{k}_truth": v for k, v in ate_metrics(pred, truth.loc[perturbations]).items() if k in ("pearson_delta", "mse_top20")}
+    out["effect_slope_truth"] = effect_slope(pred, truth.loc[perturbations])
+    out["target_ratio_truth"] = target_ratio(pred, truth.loc[perturbations], simulated_targets(adata, perturbations))
+    for group, members in (("interacting", [p for p in perturbations if p in interacting]),
+                           ("additive", [p for p in perturbations if p not in interacting and reg.delimiter in p])):
+        if members:
+            metrics = ate_metrics(pred, truth.loc[members])
+            out.update({f"pearson_delta_truth_{group}": metrics["pearson_delta"], f"mse_top20_truth_{group}": metrics["mse_top20"]})
+    pairs = [p for p in perturbations if p in interacting]
+    if pairs:
+        out["interaction_pearson_truth"] = interaction_pearson(pred, truth, pairs, reg.control_label, reg.delimiter)
+    return out
+
 def match_latent_axes(model, adata) -> tuple[np.ndarray, np.ndarray]:
     """Model latent dimensions (`rows`) matched one to one to the simulator's (`cols`) through the decoders: the gene-space
     direction of each model dimension of $d$ (the decoder's Jacobian at zero) against the simulator's decoder rows,
@@ -552,7 +619,8 @@ def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n
         for name, pred in predicted.items():
             add(name, split, {**ate_metrics(pred, truth), "discrimination_score_l1": discrimination_score_l1(pred, truth, targets)})
             if simulated:
-                add(name, split, {"ate_pearson_truth": _pearson(pred.loc[truth.index], truth_all.loc[truth.index])})
+                add(name, split, {"ate_pearson_truth": _pearson(pred.loc[truth.index], truth_all.loc[truth.index]),
+                                  **truth_metrics(pred, adata, truth.index)})
     for name, a in ates.items():
         lower, upper = frame(a.layers["lower"]), frame(a.layers["upper"])
         for split, truth in truths.items():

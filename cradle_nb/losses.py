@@ -17,7 +17,8 @@ from .guide import Guide
 from .model import Generative, ModelConfig, bernoulli_kl, gaussian_kl, nb_weighted_count_terms, nb_weighted_log_likelihood
 
 # %% auto #0
-__all__ = ['GlobalSample', 'LossTerms', 'balanced_weights', 'reciprocal_counts', 'CradleModule', 'iwelbo']
+__all__ = ['SUMMARY_KEYS', 'GlobalSample', 'LossTerms', 'basal_independence_term', 'balanced_weights', 'reciprocal_counts',
+           'CradleModule', 'iwelbo']
 
 # %% ../nbs/07_losses.ipynb #f91458bb
 @dataclass
@@ -33,6 +34,9 @@ class GlobalSample:
     def perturbation_embedding(self) -> torch.Tensor: return self.embedding * self.mask
 
 
+SUMMARY_KEYS = ("loss", "elbo", "reconstruction", "kl_basal", "kl_global", "counterfactual", "basal_independence")
+
+
 @dataclass
 class LossTerms:
     "Per-cell terms of one minibatch (each `(B,)`) and the scalar loss."
@@ -41,16 +45,36 @@ class LossTerms:
     kl_basal: torch.Tensor
     kl_global: torch.Tensor
     counterfactual: torch.Tensor
+    basal_independence: torch.Tensor
     weight: torch.Tensor
 
     @property
     def elbo(self) -> torch.Tensor: return self.reconstruction - self.kl_basal - self.kl_global
 
     def summary(self) -> dict:
-        "Batch means (the counterfactual term as it enters the loss) as floats, for the history."
-        return {"loss": self.loss.item(), "elbo": self.elbo.mean().item(), "reconstruction": self.reconstruction.mean().item(),
-                "kl_basal": self.kl_basal.mean().item(), "kl_global": self.kl_global.mean().item(),
-                "counterfactual": self.counterfactual.item()}
+        "Batch means of `SUMMARY_KEYS` (the counterfactual and independence terms as they enter the loss), as floats."
+        return {k: getattr(self, k).mean().item() for k in SUMMARY_KEYS}
+
+# %% ../nbs/07_losses.ipynb #3f16470d
+def basal_independence_term(z_mean: torch.Tensor, dosage: torch.Tensor, union: dict | None = None) -> torch.Tensor:
+    r"""$\frac1B \sum_p n_p \lVert \bar\mu_p - \bar\mu_0 \rVert^2$ for basal posterior means `z_mean` `(K, B, L)` and
+    dosages `(B, P)`: how far each perturbation's mean basal state sits from the controls' in this batch. In
+    data-parallel training (`union` given) the sums are taken over every rank's cells, so each rank holds the union
+    batch's term."""
+    mean = z_mean.mean(0)
+    control = (dosage.sum(-1) == 0).to(mean.dtype)
+    sums = torch.cat([dosage.t() @ mean, (control @ mean)[None]])              # per perturbation, then the controls
+    cells = torch.cat([dosage.sum(0), control.sum()[None]])
+    size = cells.new_tensor([float(len(mean))])
+    if union is not None:
+        from torch.distributed.nn.functional import all_reduce               # differentiable: gradients reach every rank
+        sums, cells, size = all_reduce(sums), all_reduce(cells), all_reduce(size)
+    present = cells[:-1] > 0
+    if cells[-1] == 0 or not present.any():
+        return sums.sum() * 0.0
+    group_means = sums[:-1][present] / cells[:-1][present, None]
+    distance = ((group_means - sums[-1] / cells[-1]) ** 2).sum(-1)
+    return (cells[:-1][present] * distance).sum() / size[0]
 
 # %% ../nbs/07_losses.ipynb #96f3281b
 def balanced_weights(fail: torch.Tensor, alpha: torch.Tensor | None = None) -> torch.Tensor:
@@ -135,8 +159,10 @@ class CradleModule(nn.Module):
         kl_basal = gaussian_kl(z_mean, z_scale, torch.zeros_like(z_mean), torch.ones_like(z_scale)).sum(-1).mean(0)
         kl_global = self.plated_kl(g, dosage, qc)
         counterfactual = self.counterfactual_term(batch, counts_projection, embedding_projection, qc, (z_mean, z_scale), union)
-        loss = -(weighted_reconstruction - kl_basal.sum() - kl_global.sum()) / len(x) + self.config.beta * counterfactual
-        return LossTerms(loss, reconstruction, kl_basal, kl_global, counterfactual, weight)
+        independence = basal_independence_term(z_mean, dosage, union)
+        loss = (-(weighted_reconstruction - kl_basal.sum() - kl_global.sum()) / len(x) + self.config.beta * counterfactual
+                + self.config.basal_independence * independence)
+        return LossTerms(loss, reconstruction, kl_basal, kl_global, counterfactual, independence, weight)
 
     def reconstruction(self, x, library, z, dosage, qc, g: GlobalSample, weight) -> tuple[torch.Tensor, torch.Tensor]:
         """$\\sum_i w_i\\,\\mathbb E_q \\log p(x_i \\mid z_i, d_i, a_i)$ over the batch (differentiable) and each cell's

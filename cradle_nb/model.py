@@ -47,6 +47,7 @@ class ModelConfig:
     detach_reference: bool = False
     encoder_sees_artifact: bool = False
     balanced_reconstruction: bool = True
+    basal_independence: float = 1.0
 
     def __post_init__(self):
         choices = {"likelihood": LIKELIHOODS, "combine": COMBINE, "embedding_guide": ("correlated", "mean_field"),
@@ -59,8 +60,9 @@ class ModelConfig:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0 < self.mask_prior < 1:
             raise ValueError(f"mask_prior must lie in (0, 1), got {self.mask_prior}")
-        if self.beta < 0:
-            raise ValueError(f"beta must be non-negative, got {self.beta}")
+        for name in ("beta", "basal_independence"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be non-negative, got {getattr(self, name)}")
 
     @property
     def n_artifact_flags(self) -> int: return self.n_qc_flags if self.artifact_model else 0

@@ -11,7 +11,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 # %% auto #0
-__all__ = ['MT_GENES', 'HB_GENES', 'simulated_gene_names', 'simulate_perturbseq']
+__all__ = ['MT_GENES', 'HB_GENES', 'REGIMES', 'simulated_gene_names', 'simulate_perturbseq']
 
 # %% ../nbs/01_simulate.ipynb #895aa5c2
 MT_GENES = ["MT-ND1", "MT-ND2", "MT-CO1", "MT-CO2", "MT-ATP8", "MT-ATP6", "MT-CO3", "MT-ND3", "MT-ND4L",
@@ -35,10 +35,10 @@ def _nb_sample(rng, mean: np.ndarray, dispersion: float) -> np.ndarray:
 
 
 def _simulation_design(rng, n_genes, n_perturbations, n_combinations, n_latent, effect_dims, effect_size,
-                       interaction_fraction, names):
+                       interaction_fraction, baseline_sd, names):
     "Random decoder, sparse single-perturbation shifts, combinations and their interactions."
     is_mt = np.array([g.startswith("MT-") for g in names]); is_ribo = np.array([g.startswith(("RPS", "RPL")) for g in names])
-    baseline = rng.normal(0, 1.0, n_genes)
+    baseline = rng.normal(0, baseline_sd, n_genes)
     baseline[is_mt] += 2.3; baseline[is_ribo] += 2.0
     baseline[[names.index(g) for g in HB_GENES]] = -6.0
     W = rng.normal(0, 0.4, (n_latent, n_genes)) * (rng.random((n_latent, n_genes)) < 0.5)
@@ -55,36 +55,65 @@ def _simulation_design(rng, n_genes, n_perturbations, n_combinations, n_latent, 
     return baseline, W, singles, shift, pairs, interaction
 
 
+def _target_genes(seed, baseline, names, n_perturbations) -> np.ndarray:
+    """Each single perturbation's own target gene (positions in `names`), from its own random stream (`[seed, 2]`):
+    distinct genes among the upper half by baseline expression of the `GENE*` genes, or among all of them on a panel
+    too small for that, shared only when there are fewer `GENE*` genes than perturbations."""
+    regular = np.flatnonzero([g.startswith("GENE") for g in names])
+    expressed = regular[baseline[regular] >= np.median(baseline[regular])]
+    pool = expressed if len(expressed) >= n_perturbations else regular
+    return np.random.default_rng([seed, 2]).choice(pool, n_perturbations, replace=n_perturbations > len(pool))
+
+
 def _condition_shift(members, shift, interaction) -> np.ndarray:
+    "A condition's latent shift: its members' shifts plus the pair's interaction."
     total = shift[list(members)].sum(0) if members else np.zeros(shift.shape[1])
     return total + interaction.get(tuple(sorted(members)), 0)
 
+
+def _target_shift(members, targets, target_effect, n_genes) -> np.ndarray:
+    "A condition's direct shift of the logits: `target_effect` at each member's own target gene."
+    out = np.zeros(n_genes)
+    out[targets[list(members)]] += target_effect
+    return out
+
 # %% ../nbs/01_simulate.ipynb #4b46605b
+REGIMES = {
+    "demo": {},
+    "shallow": dict(n_cells=3500, n_perturbations=20, n_combinations=14, control_fraction=100 / 3500, mean_library=130.0,
+                    baseline_sd=4.2, interaction_fraction=0.5),
+    "deep": dict(n_cells=8000, mean_library=8000.0),
+}
+
+
 def simulate_perturbseq(n_cells: int = 6000, n_genes: int = 500, n_perturbations: int = 12,
                         n_combinations: int = 16, n_latent: int = 10, n_states: int = 3, state_spread: float = 1.0,
-                        effect_dims: int = 2,
-                        effect_size: float = 1.5, interaction_fraction: float = 0.25,
-                        control_fraction: float = 0.15, damaged_fraction: float = 0.06,
+                        effect_dims: int = 2, effect_size: float = 1.5, target_effect: float = 2.0,
+                        interaction_fraction: float = 0.25, control_fraction: float = 0.15, damaged_fraction: float = 0.06,
                         doublet_fraction: float = 0.04, damage_library_factor: float = 0.2,
-                        damage_mito_factor: float = 8.0, mean_library: float = 2000.0,
-                        library_sd: float = 0.4, dispersion: float = 5.0, n_truth_cells: int = 2000,
+                        damage_mito_factor: float = 8.0, mean_library: float = 2000.0, library_sd: float = 0.4,
+                        baseline_sd: float = 1.0, dispersion: float = 5.0, n_truth_cells: int = 2000,
                         chunk_size: int = 10000, seed: int = 0) -> ad.AnnData:
-    """A simulated CRISPR screen with known effects and artifacts.
+    """A simulated CRISPR screen with known effects and artifacts (`REGIMES` names three settings of it).
 
     obs: `perturbation` (`control`, `P03`, `P01+P07`...), `artifact` (`none`/`damaged`/`doublet`),
     `is_artifact`. uns["simulation"]: `conditions`, `clean_mean` (conditions x genes, expected
-    log2(1e4 x counts / library + 1) of artifact-free cells), `single_perturbations`, `latent_shift`
-    (singles x latent: the true effect pattern), `decoder` (latent x genes) and `baseline` (genes: the
-    true logits are `baseline + latent @ decoder`), `interactions` and the parameters."""
+    log2(1e4 x counts / library + 1) of artifact-free cells of the screen's mixture of cell states, sequenced at its depth),
+    `single_perturbations`, `latent_shift` (singles x latent: the true effect pattern), `targets` (each single's own
+    target gene, whose logit it shifts by `target_effect`), `decoder` (latent x genes) and `baseline` (genes: the true
+    logits are `baseline + latent @ decoder` plus the target shifts), `interactions` and the parameters."""
     rng = np.random.default_rng(seed)
     names = simulated_gene_names(n_genes)
     baseline, W, singles, shift, pairs, interaction = _simulation_design(
-        rng, n_genes, n_perturbations, n_combinations, n_latent, effect_dims, effect_size, interaction_fraction, names)
+        rng, n_genes, n_perturbations, n_combinations, n_latent, effect_dims, effect_size, interaction_fraction,
+        baseline_sd, names)
+    targets = _target_genes(seed, baseline, names, n_perturbations)
     conditions = [()] + [(p,) for p in range(n_perturbations)] + pairs
     labels = ["control"] + singles + ["+".join(singles[p] for p in pair) for pair in pairs]
     weights = np.r_[control_fraction, np.full(len(conditions) - 1, (1 - control_fraction) / (len(conditions) - 1))]
     condition = rng.choice(len(conditions), n_cells, p=weights)
     condition_shift = np.stack([_condition_shift(c, shift, interaction) for c in conditions])
+    target_shift = np.stack([_target_shift(c, targets, target_effect, n_genes) for c in conditions])
     state_center = rng.normal(0, state_spread, (n_states, n_latent))
     state = rng.integers(0, n_states, n_cells)
     artifact = rng.choice(3, n_cells, p=[1 - damaged_fraction - doublet_fraction, damaged_fraction, doublet_fraction])
@@ -94,7 +123,7 @@ def simulate_perturbseq(n_cells: int = 6000, n_genes: int = 500, n_perturbations
         rows = slice(start, min(start + chunk_size, n_cells))
         n = rows.stop - rows.start
         latent = rng.normal(size=(n, n_latent)) + state_center[state[rows]] + condition_shift[condition[rows]]
-        logits = baseline + latent @ W
+        logits = baseline + latent @ W + target_shift[condition[rows]]
         rho = np.exp(logits - logits.max(1, keepdims=True)); rho /= rho.sum(1, keepdims=True)
         library = rng.lognormal(np.log(mean_library), library_sd, n)
         damaged = artifact[rows] == 1
@@ -106,7 +135,8 @@ def simulate_perturbseq(n_cells: int = 6000, n_genes: int = 500, n_perturbations
         counts[doublet] += counts[rng.choice(np.flatnonzero(artifact[rows] == 0), len(doublet))]
         chunks.append(sp.csr_matrix(counts))
     X = sp.vstack(chunks, format="csr")
-    clean_mean = _clean_log_mean(rng, baseline, W, condition_shift, n_truth_cells, dispersion)
+    clean_mean = _clean_log_mean(rng, baseline, W, condition_shift, target_shift, state_center, n_truth_cells, dispersion,
+                                 mean_library, library_sd)
     obs = pd.DataFrame({"perturbation": pd.Categorical(np.asarray(labels)[condition], categories=labels),
                         "artifact": pd.Categorical(np.array(["none", "damaged", "doublet"])[artifact],
                                                    categories=["none", "damaged", "doublet"]),
@@ -114,20 +144,25 @@ def simulate_perturbseq(n_cells: int = 6000, n_genes: int = 500, n_perturbations
     adata = ad.AnnData(X, obs=obs, var=pd.DataFrame(index=names))
     adata.uns["simulation"] = {
         "conditions": labels, "clean_mean": clean_mean, "single_perturbations": singles, "latent_shift": shift,
-        "decoder": W, "baseline": baseline,
+        "targets": {p: names[g] for p, g in zip(singles, targets)}, "decoder": W, "baseline": baseline,
         "interactions": ["+".join(singles[p] for p in pair) for pair in interaction],
-        "params": dict(n_latent=n_latent, n_states=n_states, effect_dims=effect_dims, effect_size=effect_size, dispersion=dispersion,
-                       mean_library=mean_library, damaged_fraction=damaged_fraction,
-                       doublet_fraction=doublet_fraction, seed=seed)}
+        "params": dict(n_latent=n_latent, n_states=n_states, effect_dims=effect_dims, effect_size=effect_size,
+                       target_effect=target_effect, dispersion=dispersion, mean_library=mean_library,
+                       baseline_sd=baseline_sd, damaged_fraction=damaged_fraction, doublet_fraction=doublet_fraction,
+                       seed=seed)}
     return adata
 
 
-def _clean_log_mean(rng, baseline, W, condition_shift, n_cells, dispersion, library=1e4) -> np.ndarray:
-    "Monte-Carlo mean of log2(1e4 x counts / library + 1) of clean cells, per condition."
+def _clean_log_mean(rng, baseline, W, condition_shift, target_shift, state_center, n_cells, dispersion, mean_library,
+                    library_sd) -> np.ndarray:
+    """Monte-Carlo mean of log2(1e4 x counts / library + 1) of clean cells of the screen's states, sequenced at the
+    screen's depth, per condition."""
     out = np.empty((len(condition_shift), len(baseline)))
-    for c, s in enumerate(condition_shift):
-        logits = baseline + (rng.normal(size=(n_cells, len(s))) + s) @ W
+    for c, (s, t) in enumerate(zip(condition_shift, target_shift)):
+        basal = rng.normal(size=(n_cells, len(s))) + state_center[rng.integers(0, len(state_center), n_cells)]
+        logits = baseline + (basal + s) @ W + t
         rho = np.exp(logits - logits.max(1, keepdims=True)); rho /= rho.sum(1, keepdims=True)
-        counts = _nb_sample(rng, library * rho, dispersion)
+        library = rng.lognormal(np.log(mean_library), library_sd, n_cells)
+        counts = _nb_sample(rng, library[:, None] * rho, dispersion)
         out[c] = np.log2(1e4 * counts / np.maximum(counts.sum(1, keepdims=True), 1) + 1).mean(0)
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import os
 import shutil
 import sys
@@ -29,17 +30,17 @@ from .registry import (SPLIT_KEY, UNS_KEY, Registry, assign_split, build_registr
                                 count_matrix, disk_path, get_counts, get_registry, library_sizes, on_disk, read_on_disk,
                                 read_rows, register_anndata, write_h5ad_by_rows)
 from .loaders import PerturbSeqDataset, epoch_buffers, log_count_statistics, make_dataloader
-from .losses import CradleModule
+from .losses import SUMMARY_KEYS, CradleModule
 from .model import ModelConfig
 from .qc import QC_UNS_KEY, annotate_qc, counterfactual_references, qc_matrix, stored_qc_columns
 
 # %% auto #0
-__all__ = ['SUMMARY_KEYS', 'CHECKPOINT_FILES', 'OPTIONAL_FILES', 'BASAL_SOURCES', 'DEFAULT_BASAL', 'select_device',
-           'default_max_epochs', 'TrainingDiverged', 'CradleVAE', 'union_statistics', 'DistributedError',
+__all__ = ['TARGET_STEPS', 'CHECKPOINT_FILES', 'OPTIONAL_FILES', 'BASAL_SOURCES', 'DEFAULT_BASAL', 'select_device',
+           'training_plan', 'default_n_latent', 'TrainingDiverged', 'CradleVAE', 'union_statistics', 'DistributedError',
            'launched_by_torchrun', 'distributed_backend', 'init_distributed', 'is_main_process', 'rank_device', 'train',
-           'save', 'load', 'launch', 'control_basal_states', 'predict_normalised_mean', 'predict_ate', 'sample',
-           'perturbation_embedding_mean', 'latent_blocks', 'get_latent', 'corrected_blocks', 'get_corrected_counts',
-           'write_corrected_counts']
+           'parameter_groups', 'describe_plan', 'save', 'load', 'launch', 'control_basal_states',
+           'predict_normalised_mean', 'predict_ate', 'sample', 'perturbation_embedding_mean', 'latent_blocks',
+           'get_latent', 'corrected_blocks', 'get_corrected_counts', 'write_corrected_counts']
 
 # %% ../nbs/08_train.ipynb #efdf8015
 def select_device(accelerator: str = "auto") -> torch.device:
@@ -56,9 +57,32 @@ def select_device(accelerator: str = "auto") -> torch.device:
     return torch.device("cpu")
 
 
-def default_max_epochs(n_train_cells: int) -> int:
-    "Epochs sized to the data (as scvi-tools does): 400 for 20k cells or fewer, fewer for larger screens."
-    return int(min(400, max(20, round(20_000 / max(n_train_cells, 1) * 400))))
+TARGET_STEPS = 2000
+
+
+def training_plan(n_train_cells: int, batch_size: int | None = None, max_epochs: int | None = None,
+                  patience: int | None = None, warmup_epochs: int | None = None) -> dict:
+    """The training budget for `n_train_cells`, each value derived from the data unless given.
+
+    - `batch_size`: $2^{\lfloor \log_2 (n/100) \rfloor}$ between 256 and 2,048 (256 up to 51,199 training cells);
+    - `max_epochs`: enough epochs for `TARGET_STEPS` (2,000) optimizer steps, between 10 and 400: the masks are
+      global parameters and need steps, not passes over the data, to decide;
+    - `warmup_epochs`: half of `max_epochs`: no early stopping, and no best weights kept, before the masks settle;
+    - `patience`: a tenth of `max_epochs`, at least 10 epochs."""
+    n = max(int(n_train_cells), 1)
+    batch_size = int(min(2048, max(256, 2 ** math.floor(math.log2(max(n / 100, 1)))))) if batch_size is None else batch_size
+    steps_per_epoch = math.ceil(n / batch_size)
+    if max_epochs is None:
+        max_epochs = int(min(400, max(10, math.ceil(TARGET_STEPS / steps_per_epoch))))
+    warmup_epochs = math.ceil(max_epochs / 2) if warmup_epochs is None else warmup_epochs
+    patience = max(10, math.ceil(max_epochs / 10)) if patience is None else patience
+    return dict(batch_size=batch_size, max_epochs=max_epochs, warmup_epochs=warmup_epochs, patience=patience,
+                steps_per_epoch=steps_per_epoch, n_train_cells=n)
+
+
+def default_n_latent(n_perturbations: int) -> int:
+    "Latent size: room for one dimension per single perturbation (rounded up to 8), between 32 and 200."
+    return int(min(200, max(32, 8 * math.ceil(n_perturbations / 8))))
 
 # %% ../nbs/08_train.ipynb #c24fb214
 def _fingerprint(*parts) -> str:
@@ -76,11 +100,13 @@ class TrainingDiverged(RuntimeError):
 class CradleVAE:
     """CRADLE-VAE on a registered AnnData (SAMS-VAE with `artifact_model=False`).
 
+    `n_latent=None` sizes the latent space from the screen (`default_n_latent`); `seed` fixes the starting weights.
     Attributes: `module` (the torch module), `config`, `registry`, `history` (one row per epoch),
     `qc` (the QC thresholds the model was trained with), `device`."""
 
-    def __init__(self, adata: ad.AnnData, n_latent: int = 200, likelihood: str = "nb", artifact_model: bool = True,
-                 beta: float = 0.5, per_flag_artifacts: bool = False, n_reference_partners: int = 50, **model_kwargs):
+    def __init__(self, adata: ad.AnnData, n_latent: int | None = None, likelihood: str = "nb", artifact_model: bool = True,
+                 beta: float = 0.5, per_flag_artifacts: bool = False, n_reference_partners: int = 50, seed: int = 0,
+                 **model_kwargs):
         self.registry, self._adata = get_registry(adata), adata
         if SPLIT_KEY not in adata.obs:
             raise ValueError("adata has no split: call CradleVAE.setup_anndata(adata, ...) first")
@@ -91,12 +117,16 @@ class CradleVAE:
         if not train.any():
             raise ValueError("the training split has no cells")
         log_mean, log_std = log_count_statistics(data["counts"], np.flatnonzero(train))
-        self.config = ModelConfig(n_genes=adata.n_vars, n_perturbations=len(self.registry.perturbations),
+        n_perturbations = len(self.registry.perturbations)
+        n_latent = default_n_latent(n_perturbations) if n_latent is None else n_latent
+        self.config = ModelConfig(n_genes=adata.n_vars, n_perturbations=n_perturbations,
                                   n_qc_flags=data["qc"].shape[1], n_latent=n_latent, likelihood=likelihood,
                                   artifact_model=artifact_model, beta=beta, **model_kwargs)
         self.flags = data["flags"]
-        self.module = CradleModule(self.config, log_mean, log_std, np.asarray(data["dosage"][train].sum(0)).ravel(),
-                                   data["qc"][train].sum(0))
+        with torch.random.fork_rng(devices=[]):            # the starting weights follow `seed`, not torch's global state
+            torch.manual_seed(seed)
+            self.module = CradleModule(self.config, log_mean, log_std, np.asarray(data["dosage"][train].sum(0)).ravel(),
+                                       data["qc"][train].sum(0))
         self.history, self.interrupted = pd.DataFrame(), False
         self.device = torch.device("cpu")
         self._optimizer_state = None
@@ -163,7 +193,7 @@ def _to(batch: dict, device) -> dict:
 
 
 def _nonfinite_term(terms) -> str | None:
-    for name in ("reconstruction", "kl_basal", "kl_global", "counterfactual", "loss"):
+    for name in ("reconstruction", "kl_basal", "kl_global", "counterfactual", "basal_independence", "loss"):
         if not torch.isfinite(getattr(terms, name)).all():
             return name
     return None
@@ -181,9 +211,6 @@ def _all_sum(values: torch.Tensor) -> torch.Tensor:
     if _world()[1] > 1:
         torch.distributed.all_reduce(values)
     return values
-
-
-SUMMARY_KEYS = ("loss", "elbo", "reconstruction", "kl_basal", "kl_global", "counterfactual")   # `LossTerms.summary`
 
 
 def _epoch_means(rows: list[tuple[int, dict]]) -> dict:
@@ -267,23 +294,31 @@ def _check_replicas(module) -> None:
         raise DistributedError("the ranks' weights differ after training")
 
 # %% ../nbs/08_train.ipynb #3006af79
-def train(self: CradleVAE, max_epochs: int | None = None, batch_size: int = 512, lr: float = 3e-4,
-          weight_decay: float = 1e-6, n_particles: int = 5, gradient_clip: float = 100.0, patience: int = 50,
-          seed: int = 0, accelerator: str = "auto", precision: str = "32", progress: bool = True,
-          monitor: str = "elbo", devices: int = 1) -> CradleVAE:
+def train(self: CradleVAE, max_epochs: int | None = None, batch_size: int | None = None, lr: float = 1e-3,
+          mask_lr: float = 0.05, global_lr: float = 0.03, weight_decay: float = 1e-6, n_particles: int = 5,
+          gradient_clip: float = 100.0, patience: int | None = None, warmup_epochs: int | None = None, seed: int = 0,
+          accelerator: str = "auto", precision: str = "32", progress: bool = True, monitor: str = "elbo",
+          devices: int = 1) -> CradleVAE:
     """Train with Adam, gradient clipping and early stopping on the validation ELBO (or `monitor='loss'`); continues a
-    previous run. `devices=N` trains data-parallel on N processes: spawned here from Python or a notebook, or the
+    previous run. The budget (`batch_size`, `max_epochs`, `warmup_epochs`, `patience`) is derived from the number of
+    training cells where not given (`training_plan`) and printed when training starts; the mask logits learn at
+    `mask_lr`, the other per-perturbation and per-flag variational parameters at `global_lr`, the networks at `lr`
+    (`parameter_groups`). `devices=N` trains data-parallel on N processes: spawned here from Python or a notebook, or the
     processes `torchrun` started (one per GPU; Gloo on CPUs). `precision="bf16"` runs the forward pass under bfloat16
     autocast on CUDA (weights, gradients and the optimizer stay in float32)."""
     if monitor not in ("elbo", "loss"):
         raise ValueError(f"monitor={monitor!r} is not 'elbo' or 'loss'")
     _check_positive(max_epochs=max_epochs, batch_size=batch_size, n_particles=n_particles, patience=patience, devices=devices)
-    if not lr > 0:
-        raise ValueError(f"lr={lr} must be positive")
+    if warmup_epochs is not None and (int(warmup_epochs) != warmup_epochs or warmup_epochs < 0):
+        raise ValueError(f"warmup_epochs={warmup_epochs} must be a non-negative integer")
+    for name, value in (("lr", lr), ("mask_lr", mask_lr), ("global_lr", global_lr)):
+        if not value > 0:
+            raise ValueError(f"{name}={value} must be positive")
     if precision not in ("32", "bf16"):
         raise ValueError(f"precision={precision!r} is not '32' or 'bf16'")
-    options = dict(max_epochs=max_epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, n_particles=n_particles,
-                   gradient_clip=gradient_clip, patience=patience, seed=seed, accelerator=accelerator,
+    options = dict(max_epochs=max_epochs, batch_size=batch_size, lr=lr, mask_lr=mask_lr, global_lr=global_lr,
+                   weight_decay=weight_decay, n_particles=n_particles, gradient_clip=gradient_clip, patience=patience,
+                   warmup_epochs=warmup_epochs, seed=seed, accelerator=accelerator,
                    precision=precision, progress=progress, monitor=monitor)
     if launched_by_torchrun():
         init_distributed(accelerator)
@@ -293,27 +328,35 @@ def train(self: CradleVAE, max_epochs: int | None = None, batch_size: int = 512,
     return self._fit(**options)
 
 
-def _fit(self: CradleVAE, max_epochs, batch_size, lr, weight_decay, n_particles, gradient_clip, patience, seed, accelerator,
-         precision, progress, monitor) -> CradleVAE:
+def _fit(self: CradleVAE, max_epochs, batch_size, lr, mask_lr, global_lr, weight_decay, n_particles, gradient_clip,
+         patience, warmup_epochs, seed, accelerator, precision, progress, monitor) -> CradleVAE:
     "The training loop, in one process or as one rank of data-parallel training."
     rank, world = _world()
     criterion = (lambda row: -row["val_elbo"]) if monitor == "elbo" else (lambda row: row["val_loss"])
     data = self._tensors(self._adata)
     train_set, val_set = self._dataset(data, "train"), self._dataset(data, "val")
-    max_epochs = default_max_epochs(len(train_set)) if max_epochs is None else max_epochs
+    plan = training_plan(len(train_set), batch_size, max_epochs, patience, warmup_epochs)
+    max_epochs, batch_size, patience, warmup_epochs = plan["max_epochs"], plan["batch_size"], plan["patience"], plan["warmup_epochs"]
+    if progress and rank == 0:
+        print(describe_plan(plan, lr, mask_lr, global_lr), file=sys.stderr, flush=True)
     self.device = rank_device(accelerator)
     module = self.module.to(self.device)
     step_module = module if world == 1 else torch.nn.parallel.DistributedDataParallel(
         module, device_ids=[self.device.index] if self.device.type == "cuda" else None)
-    optimizer = torch.optim.Adam(module.parameters(), lr=lr, weight_decay=weight_decay,
+    optimizer = torch.optim.Adam(parameter_groups(module, lr, mask_lr, global_lr), weight_decay=weight_decay,
                                  fused=self.device.type in ("cpu", "cuda"))   # one kernel for all parameters
     if self._optimizer_state is not None:
-        optimizer.load_state_dict(self._optimizer_state)
+        try:
+            optimizer.load_state_dict(self._optimizer_state)
+        except ValueError:
+            warnings.warn("the saved optimizer state has other parameter groups (a run from an earlier cradle-nb): "
+                          "Adam starts afresh from the saved weights")
     autocast = precision == "bf16" and self.device.type == "cuda"
     if precision == "bf16" and not autocast:
         warnings.warn(f"precision='bf16' applies on CUDA only; training on {self.device.type} in float32")
     start = len(self.history)
-    best = min(criterion(r) for _, r in self.history.iterrows()) if start else np.inf
+    settled = [criterion(r) for _, r in self.history.iterrows() if r["epoch"] >= warmup_epochs]
+    best = min(settled) if settled else np.inf
     best_state = copy.deepcopy(module.state_dict())
     since_best, rows = 0, []
     torch.manual_seed(seed + start + 7919 * rank)            # each rank its own particles
@@ -327,7 +370,9 @@ def _fit(self: CradleVAE, max_epochs, batch_size, lr, weight_decay, n_particles,
                               gradient_clip, autocast, best_state, rows)
             rows.append(row)
             bar.set_postfix(train=f"{row['train_loss']:.1f}", val=f"{row['val_loss']:.1f}")
-            if criterion(row) < best:
+            if epoch < warmup_epochs:            # masks still settling: no early stopping, the latest weights are kept
+                best_state = copy.deepcopy(module.state_dict())
+            elif criterion(row) < best:
                 best, since_best, best_state = criterion(row), 0, copy.deepcopy(module.state_dict())
             else:
                 since_best += 1
@@ -344,6 +389,28 @@ def _fit(self: CradleVAE, max_epochs, batch_size, lr, weight_decay, n_particles,
     self._optimizer_state = optimizer.state_dict()
     self._record(rows)
     return self
+
+
+def parameter_groups(module, lr: float, mask_lr: float, global_lr: float) -> list[dict]:
+    """Adam's parameter groups: the mask logits at `mask_lr`; the other parameters that belong to one perturbation or
+    one QC flag (the correlated guide's perturbation input, or the mean-field means and scales, and the artifact
+    embedding) at `global_lr`; the networks at `lr`."""
+    guide = module.guide
+    embedding = guide.embedding
+    per_perturbation = [embedding.mean, embedding.raw_scale] if embedding.kind == "mean_field" else list(embedding.perturbation_input.parameters())
+    per_flag = list(guide.artifact.parameters()) if guide.artifact is not None else []
+    special = {id(p) for p in per_perturbation + per_flag} | {id(guide.mask.logits)}
+    return [{"params": [p for p in module.parameters() if id(p) not in special], "lr": lr, "name": "networks"},
+            {"params": [guide.mask.logits], "lr": mask_lr, "name": "mask logits"},
+            {"params": per_perturbation + per_flag, "lr": global_lr, "name": "embeddings"}]
+
+
+def describe_plan(plan: dict, lr: float, mask_lr: float, global_lr: float) -> str:
+    "The training plan in one line, as `train` prints it."
+    return (f"training plan: {plan['n_train_cells']:,} training cells, batch {plan['batch_size']}, at most "
+            f"{plan['max_epochs']} epochs ({plan['max_epochs'] * plan['steps_per_epoch']:,} steps), early stopping after epoch "
+            f"{plan['warmup_epochs']} with patience {plan['patience']}; learning rates {lr:g} (networks), "
+            f"{mask_lr:g} (mask logits), {global_lr:g} (embeddings)")
 
 
 def _epoch(self: CradleVAE, step_module, optimizer, train_set, val_set, buffers, epoch, batch_size, n_particles,
@@ -601,7 +668,8 @@ def load(cls, path: str | os.PathLike, adata: ad.AnnData) -> CradleVAE:
     model = cls.__new__(cls)
     model.registry, model.per_flag_artifacts = registry, config["per_flag_artifacts"]
     model.n_reference_partners, model.qc, model.flags = config["n_reference_partners"], saved.get("qc", {}), saved["flags"]
-    model.config = ModelConfig(**sizes, **model_cfg)
+    # runs saved before the basal-independence term existed were trained without it
+    model.config = ModelConfig.from_dict({"basal_independence": 0.0, **sizes, **model_cfg})
     model.module = CradleModule(model.config, np.zeros(sizes["n_genes"]), np.ones(sizes["n_genes"]),
                                 np.zeros(sizes["n_perturbations"]), np.zeros(sizes["n_qc_flags"]))
     try:
@@ -814,32 +882,48 @@ def _generate(self: CradleVAE, dosage_row: torch.Tensor, n: int, library: torch.
     return torch.cat(out)
 
 
-def _group_means(self: CradleVAE, row, n_particles: int, n_global: int | None, artifact_free: bool, states) -> np.ndarray:
-    "Mean log2(1e4 x counts / library + 1) of generated cells per global draw (rows; one row without `n_global`)."
-    x = self._generate(row, n_particles, torch.full((n_particles,), 1e4), artifact_free, states, n_global).clamp_min(0)
+def _prediction_library(self: CradleVAE, n: int, library_size: float | None, seed: int) -> torch.Tensor:
+    "`n` library sizes for generated cells: fixed at `library_size`, or drawn from the QC-passing training cells (the screen's depth)."
+    if library_size is not None:
+        if not library_size > 0:
+            raise ValueError(f"library_size={library_size} must be positive")
+        return torch.full((n,), float(library_size))
+    return torch.as_tensor(np.random.default_rng(seed).choice(self._library_pool(), n), dtype=torch.float32)
+
+
+def _group_means(self: CradleVAE, row, library: torch.Tensor, n_global: int | None, artifact_free: bool, states) -> np.ndarray:
+    "Mean log2(1e4 x counts / library + 1) of generated cells (one per entry of `library`) per global draw (rows; one row without `n_global`)."
+    n = len(library)
+    x = self._generate(row, n, library, artifact_free, states, n_global).clamp_min(0)
     logged = torch.log2(1e4 * x / x.sum(-1, keepdim=True).clamp_min(1) + 1)
-    groups = torch.arange(n_particles) % (n_global or 1)
+    groups = torch.arange(n) % (n_global or 1)
     sums = torch.zeros(n_global or 1, logged.shape[1]).index_add_(0, groups, logged)
     return (sums / torch.bincount(groups)[:, None]).numpy()
 
 
 def predict_normalised_mean(self: CradleVAE, perturbations, n_particles: int = 2500, artifact_free: bool = True,
-                            basal: str | None = None) -> pd.DataFrame:
-    "Mean of log2(1e4 x counts / library + 1) of generated cells per perturbation (rows) and gene (columns)."
+                            basal: str | None = None, library_size: float | None = None, seed: int = 0) -> pd.DataFrame:
+    """Mean of log2(1e4 x counts / library + 1) of generated cells per perturbation (rows) and gene (columns), the cells
+    sequenced at the screen's depth (or at `library_size`)."""
     _check_positive(n_particles=n_particles)
+    torch.manual_seed(seed)
     labels = [perturbations] if isinstance(perturbations, str) else list(perturbations)
     rows, states = self._dosage_rows(labels), self._basal_states(basal)
-    means = [self._group_means(row, n_particles, None, artifact_free, states)[0] for row in rows]
+    library = self._prediction_library(n_particles, library_size, seed)
+    means = [self._group_means(row, library, None, artifact_free, states)[0] for row in rows]
     return pd.DataFrame(np.stack(means), index=labels, columns=self.registry.genes)
 
 
 def predict_ate(self: CradleVAE, perturbations, n_particles: int = 2500, seed: int = 0, basal: str | None = None,
-                interval: float = 0.9, n_global: int = 50) -> ad.AnnData:
+                interval: float = 0.9, n_global: int = 50, library_size: float | None = None) -> ad.AnnData:
     """Model average treatment effects (perturbations x genes AnnData) with an `interval` credible band.
 
     `layers['mean']` holds the normalised means, `layers['lower']` / `layers['upper']` the band's ends: the
     particles are shared among `n_global` draws of the global latents (masks, embeddings; at most `n_particles`),
-    the effect is estimated per draw, and the band spans the draws' central `interval`."""
+    the effect is estimated per draw, and the band spans the draws' central `interval`. The generated cells are
+    sequenced at the screen's own depth (library sizes drawn from its QC-passing training cells, the same draws for
+    every perturbation and the controls), so the effects are on the scale of the observed ones; `library_size` fixes
+    the depth instead (1e4 was the default before 0.2)."""
     _check_positive(n_particles=n_particles, n_global=n_global)
     if not 0 < interval < 1:
         raise ValueError(f"interval={interval} must lie between 0 and 1")
@@ -847,9 +931,10 @@ def predict_ate(self: CradleVAE, perturbations, n_particles: int = 2500, seed: i
     torch.manual_seed(seed)
     labels = [perturbations] if isinstance(perturbations, str) else list(perturbations)
     states = self._basal_states(basal)
+    library = self._prediction_library(n_particles, library_size, seed)
     rows = self._dosage_rows(labels + [self.registry.control_label])
-    control = self._group_means(rows[-1], n_particles, None, True, states)[0]
-    draws = np.stack([self._group_means(row, n_particles, n_global, True, states) for row in rows[:-1]])
+    control = self._group_means(rows[-1], library, None, True, states)[0]
+    draws = np.stack([self._group_means(row, library, n_global, True, states) for row in rows[:-1]])
     weights = np.bincount(np.arange(n_particles) % n_global) / n_particles
     mean = np.einsum("pgj,g->pj", draws, weights)
     out = ad.AnnData((mean - control).astype(np.float32), obs=pd.DataFrame(index=labels),
@@ -860,6 +945,7 @@ def predict_ate(self: CradleVAE, perturbations, n_particles: int = 2500, seed: i
                                                 for q in (tail, 1 - tail))
     out.uns["control_mean"] = control.astype(np.float32)
     out.uns["interval"] = {"level": interval, "n_global": n_global, "cells_per_draw": n_particles // n_global}
+    out.uns["library_size"] = "screen" if library_size is None else float(library_size)
     return out
 
 
@@ -888,7 +974,7 @@ def _library_pool(self: CradleVAE) -> np.ndarray:
     return self._library_sizes(self._adata)[self._training_cells(qc.max(1) == 0)]
 
 
-for _f in (_dosage_rows, _training_cells, control_basal_states, _basal_states, _global_offsets, _generate, _group_means,
+for _f in (_dosage_rows, _training_cells, control_basal_states, _basal_states, _global_offsets, _generate, _prediction_library, _group_means,
            predict_normalised_mean, predict_ate, sample, _library_pool):
     setattr(CradleVAE, _f.__name__, _f)
 

@@ -1,0 +1,141 @@
+"""Unseen combinations on simulated screens whose truth is known: CRADLE-VAE and SAMS-VAE trained with the CLI's
+defaults (no budget flags), the additive baseline and the data itself, several seeds per regime.
+
+    python benchmarks/combinations.py --regimes demo shallow --seeds 0 1 2 --out benchmarks/results/combinations.csv
+
+Each regime is one setting of `simulate_perturbseq` (`cradle_nb.simulate.REGIMES`). Per seed: the screen is written to
+an h5ad, each model is trained with `cradle-nb train` (its defaults: the training plan it prints), loaded, and its
+predicted effects of the test split's unseen pairs are scored. Rows:
+
+- `cradle-vae`, `sams-vae`: the models, effects predicted at the screen's depth (`predict_ate`'s default);
+- with `--models ... cradle-vae-paper sams-vae-paper`: the same with the paper's objective (no basal-independence
+  term) and its single learning rate of 3e-4 for every parameter, on the same step budget (before this change);
+- `additive`: the sum of the training split's observed single effects (against the training controls);
+- `data`: the test split's own observed effects (against its own controls): what observing the pairs gives.
+
+Columns, against the simulator's true effects: `pearson_delta`, `mse_top20`, `effect_slope`, `target_ratio`, the
+first two on interacting and additive pairs apart, `interaction_pearson`; against the observed test effects (their
+own controls; the additive baseline's come from the training controls): `pearson_delta_obs`, `mse_top20_obs`; for the
+models, `mask_mid` (fraction of mask probabilities in (0.2, 0.8)), `mask_on` (fraction above 0.8) and the training
+`wall_s`. Tidy rows are appended to `--out`; the summary (mean and range over seeds) is printed.
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import anndata as ad
+import pandas as pd
+import torch
+import yaml
+
+from cradle_nb.cli import main as cli
+from cradle_nb.evaluate import additive_prediction, ate_metrics, data_ate, truth_metrics
+from cradle_nb.registry import parse_perturbation
+from cradle_nb.simulate import REGIMES, simulate_perturbseq
+from cradle_nb.train import CradleVAE
+
+MODELS = {"cradle-vae": {}, "sams-vae": {"model": {"artifact_model": False}}}
+PAPER = {"model": {"basal_independence": 0.0}, "train": {"lr": 3e-4, "mask_lr": 3e-4, "global_lr": 3e-4}}
+VARIANTS = {**MODELS, "cradle-vae-paper": PAPER,                  # before: the paper's objective and learning rate
+            "sams-vae-paper": {"model": {**PAPER["model"], "artifact_model": False}, "train": PAPER["train"]}}
+SHOWN = ["pearson_delta_truth", "mse_top20_truth", "effect_slope_truth", "target_ratio_truth",
+         "pearson_delta_truth_interacting", "mse_top20_truth_interacting", "pearson_delta_truth_additive",
+         "interaction_pearson_truth",
+         "pearson_delta_obs", "mse_top20_obs", "mask_mid", "mask_on", "wall_s"]
+
+
+def observed_metrics(pred: pd.DataFrame, observed: pd.DataFrame) -> dict:
+    "A prediction against the observed test effects (taken against the test split's own controls)."
+    metrics = ate_metrics(pred, observed)
+    return {"pearson_delta_obs": metrics["pearson_delta"], "mse_top20_obs": metrics["mse_top20"]}
+
+
+def mask_summary(model) -> dict:
+    "How decided the masks are: the fractions of q(M = 1) in (0.2, 0.8) and above 0.8."
+    probs = torch.sigmoid(model.module.guide.mask.logits).detach().cpu().numpy()
+    return {"mask_mid": float(((probs > 0.2) & (probs < 0.8)).mean()), "mask_on": float((probs >= 0.8).mean())}
+
+
+def run_seed(regime: str, seed: int, folder: Path, n_particles: int, models: list[str]) -> list[dict]:
+    "Every row of one regime and seed."
+    path = folder / f"{regime}-{seed}.h5ad"
+    simulate_perturbseq(**REGIMES[regime], seed=seed).write_h5ad(path)
+    records, predictions = [], {}
+    for name in models:
+        run = folder / f"{regime}-{seed}-{name}"
+        config = folder / f"{name}.yaml"
+        config.write_text(yaml.safe_dump(VARIANTS[name]))
+        start = time.perf_counter()
+        cli(["train", str(path), "--perturbation-key", "perturbation", "--control", "control", "--out", str(run),
+             "--seed", str(seed), "--config", str(config)])
+        wall = time.perf_counter() - start
+        model = CradleVAE.load(run, adata := ad.read_h5ad(path))     # the raw file: load restores the run's set-up
+        test = sorted(data_ate(adata, "test").index)
+        ate = model.predict_ate(test + _members(test), n_particles=n_particles, seed=seed)
+        predictions[name] = pd.DataFrame(ate.X, index=ate.obs_names, columns=model.registry.genes)
+        records.append({"model": name, **mask_summary(model), "wall_s": wall, "epochs": len(model.history)})
+    observed = data_ate(adata, "test")
+    train = data_ate(adata, "train")
+    singles = train.loc[[p for p in train.index if len(parse_perturbation(p)) == 1]]
+    predictions["additive"] = additive_prediction(test + _members(test), singles)
+    rows = []
+    for name, pred in predictions.items():
+        extra = next((r for r in records if r["model"] == name), {"model": name})
+        rows.append({**extra, **truth_metrics(pred, adata, test), **observed_metrics(pred, observed)})
+    data = pd.concat([observed, predictions["additive"].loc[_members(test)]])    # singles as the additive baseline sees them
+    rows.append({"model": "data", **truth_metrics(data, adata, test), **observed_metrics(observed, observed)})
+    return [{"regime": regime, "seed": seed, **r} for r in rows]
+
+
+def _members(perturbations) -> list[str]:
+    "The single perturbations that make up `perturbations`."
+    return sorted({m for p in perturbations for m in parse_perturbation(p)})
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    "Mean over seeds, with the range, per regime and model (the baselines' rows once per seed, however many runs added them)."
+    table = table.drop_duplicates(["regime", "seed", "model"], keep="last")
+    shown = [c for c in SHOWN if c in table]
+    grouped = table.groupby(["regime", "model"], sort=False)[shown]
+    mean, low, high = grouped.mean(), grouped.min(), grouped.max()
+    return mean.round(3).astype(str) + " [" + low.round(2).astype(str) + ", " + high.round(2).astype(str) + "]"
+
+
+def markdown(frame: pd.DataFrame) -> str:
+    "A summary as a markdown table (index levels first)."
+    lines = ["| " + " | ".join([*frame.index.names, *frame.columns]) + " |", "|" + "---|" * (frame.index.nlevels + frame.shape[1])]
+    lines += ["| " + " | ".join([*map(str, key), *map(str, row)]) + " |" for key, row in zip(frame.index, frame.to_numpy())]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--regimes", nargs="+", default=["demo", "shallow", "deep"], choices=list(REGIMES))
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--n-particles", type=int, default=2500)
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(VARIANTS),
+                        help="models to train (the `-paper` variants: the paper's objective and single learning rate)")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--table", action="store_true", help="print the summary of the rows already in --out as markdown; train nothing")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    if args.table:
+        table = pd.read_csv(out)
+        print(markdown(summary(table[table["regime"].isin(args.regimes)])))
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        for regime in args.regimes:
+            for seed in args.seeds:
+                rows = pd.DataFrame(run_seed(regime, seed, Path(folder), args.n_particles, args.models))
+                rows.to_csv(out, mode="a", header=not out.exists(), index=False)
+                print(rows.set_index("model")[[c for c in SHOWN if c in rows]].round(3).to_string(), flush=True)
+    table = pd.read_csv(out)
+    print(summary(table[table["regime"].isin(args.regimes)]).to_string())
+
+
+if __name__ == "__main__":
+    main()
