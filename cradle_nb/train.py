@@ -61,8 +61,9 @@ TARGET_STEPS = 2000
 
 
 def training_plan(n_train_cells: int, batch_size: int | None = None, max_epochs: int | None = None,
-                  patience: int | None = None, warmup_epochs: int | None = None) -> dict:
-    """The training budget for `n_train_cells`, each value derived from the data unless given.
+                  patience: int | None = None, warmup_epochs: int | None = None, world_size: int = 1) -> dict:
+    """The training budget for `n_train_cells`, each value derived from the data unless given (`batch_size` is per
+    rank: `world_size` data-parallel ranks step together on `world_size` batches).
 
     - `batch_size`: $2^{\lfloor \log_2 (n/100) \rfloor}$ between 256 and 2,048 (256 up to 51,199 training cells);
     - `max_epochs`: enough epochs for `TARGET_STEPS` (2,000) optimizer steps, between 10 and 400: the masks are
@@ -71,7 +72,7 @@ def training_plan(n_train_cells: int, batch_size: int | None = None, max_epochs:
     - `patience`: a tenth of `max_epochs`, at least 10 epochs."""
     n = max(int(n_train_cells), 1)
     batch_size = int(min(2048, max(256, 2 ** math.floor(math.log2(max(n / 100, 1)))))) if batch_size is None else batch_size
-    steps_per_epoch = math.ceil(n / batch_size)
+    steps_per_epoch = math.ceil(n / (batch_size * world_size))
     if max_epochs is None:
         max_epochs = int(min(400, max(10, math.ceil(TARGET_STEPS / steps_per_epoch))))
     warmup_epochs = math.ceil(max_epochs / 2) if warmup_epochs is None else warmup_epochs
@@ -335,7 +336,7 @@ def _fit(self: CradleVAE, max_epochs, batch_size, lr, mask_lr, global_lr, weight
     criterion = (lambda row: -row["val_elbo"]) if monitor == "elbo" else (lambda row: row["val_loss"])
     data = self._tensors(self._adata)
     train_set, val_set = self._dataset(data, "train"), self._dataset(data, "val")
-    plan = training_plan(len(train_set), batch_size, max_epochs, patience, warmup_epochs)
+    plan = training_plan(len(train_set), batch_size, max_epochs, patience, warmup_epochs, world)
     max_epochs, batch_size, patience, warmup_epochs = plan["max_epochs"], plan["batch_size"], plan["patience"], plan["warmup_epochs"]
     if progress and rank == 0:
         print(describe_plan(plan, lr, mask_lr, global_lr), file=sys.stderr, flush=True)
