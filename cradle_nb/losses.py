@@ -56,6 +56,22 @@ class LossTerms:
         return {k: getattr(self, k).mean().item() for k in SUMMARY_KEYS}
 
 # %% ../nbs/07_losses.ipynb #3f16470d
+class _SumOverRanks(torch.autograd.Function):
+    "The sum of a tensor over data-parallel ranks; its gradient is summed the same way, so it reaches every rank."
+
+    @staticmethod
+    def forward(ctx, x):
+        x = x.clone()
+        torch.distributed.all_reduce(x)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = grad.clone()
+        torch.distributed.all_reduce(grad)
+        return grad
+
+
 def basal_independence_term(z_mean: torch.Tensor, dosage: torch.Tensor, union: dict | None = None) -> torch.Tensor:
     r"""$\frac1B \sum_p n_p \lVert \bar\mu_p - \bar\mu_0 \rVert^2$ for basal posterior means `z_mean` `(K, B, L)` and
     dosages `(B, P)`: how far each perturbation's mean basal state sits from the controls' in this batch. In
@@ -67,8 +83,7 @@ def basal_independence_term(z_mean: torch.Tensor, dosage: torch.Tensor, union: d
     cells = torch.cat([dosage.sum(0), control.sum()[None]])
     size = cells.new_tensor([float(len(mean))])
     if union is not None:
-        from torch.distributed.nn.functional import all_reduce               # differentiable: gradients reach every rank
-        sums, cells, size = all_reduce(sums), all_reduce(cells), all_reduce(size)
+        sums, cells, size = _SumOverRanks.apply(sums), _SumOverRanks.apply(cells), _SumOverRanks.apply(size)
     present = cells[:-1] > 0
     if cells[-1] == 0 or not present.any():
         return sums.sum() * 0.0
