@@ -11,29 +11,114 @@ import sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['MODEL_OPTIONS', 'TRAIN_OPTIONS', 'HEADLINE', 'COMMANDS', 'read_config', 'read_data', 'write_metrics', 'metrics_table',
-           'setup_from', 'cmd_train', 'read_setup', 'load_run', 'load_runs', 'cmd_evaluate', 'prediction_labels',
-           'heldout_cells', 'log1p_layout', 'cmd_predict', 'cmd_correct', 'cmd_qc', 'cmd_demo', 'build_parser', 'main']
+__all__ = ['LIKELIHOOD_CHOICES', 'MODEL_OPTIONS', 'TRAIN_OPTIONS', 'HEADLINE', 'COMMANDS', 'coerce_option', 'read_config',
+           'read_data', 'write_metrics', 'metrics_table', 'check_output', 'cmd_train', 'read_setup', 'screen_file',
+           'load_run', 'load_runs', 'cmd_evaluate', 'prediction_labels', 'heldout_cells', 'log1p_layout', 'ate_tables',
+           'cmd_predict', 'cmd_correct', 'cmd_qc', 'cmd_demo', 'build_parser', 'main']
 
 # %% ../nbs/11_cli.ipynb #0d52f7b5
-MODEL_OPTIONS = ("n_latent", "likelihood", "artifact_model", "beta", "basal_independence", "per_flag_artifacts", "decoder_hidden",
-                 "encoder_hidden", "embedding_hidden", "combine", "mask_prior", "counterfactual_reduction",
-                 "counterfactual_encoding", "detach_reference", "encoder_sees_artifact", "n_reference_partners")
-TRAIN_OPTIONS = ("max_epochs", "batch_size", "lr", "mask_lr", "global_lr", "n_particles", "patience", "warmup_epochs", "seed",
-                 "accelerator", "precision", "monitor")
+LIKELIHOOD_CHOICES = ("nb", "poisson", "gaussian")
+# name: (kind, help). A kind is int, float, bool, str or a tuple of choices; "?" after int/float allows null (derived)
+MODEL_OPTIONS = {
+    "n_latent": ("int?", "latent dimensions (default: one per perturbation, rounded up to 8, within 32 to 200)"),
+    "likelihood": (LIKELIHOOD_CHOICES, "count likelihood (default nb)"),
+    "artifact_model": (bool, "the artifact branch; --no-artifact-model trains SAMS-VAE (default on)"),
+    "beta": (float, "weight of the counterfactual term (default 0.5)"),
+    "basal_independence": (float, "weight of the basal-independence term; 0 is the paper's objective (default 1)"),
+    "per_flag_artifacts": (bool, "one artifact embedding per QC flag instead of one for any failure (default off)"),
+    "n_reference_partners": (int, "passing cells a failing cell is compared with in the counterfactual term (default 50)"),
+    "decoder_hidden": (int, "decoder width (default 400)"),
+    "encoder_hidden": (int, "encoder width (default 400)"),
+    "embedding_hidden": (int, "width of the correlated embedding guide (default 400)"),
+    "embedding_layers": (int, "layers of the correlated embedding guide (default 4)"),
+    "embedding_guide": (("correlated", "mean_field"), "q(E | M): an MLP of the mask, or free parameters (default correlated)"),
+    "embedding_prior_scale": (float, "prior scale of the perturbation and artifact embeddings (default 1)"),
+    "combine": (("concat", "sum"), "decoder input: [z, d, a] or z + d + a (default concat)"),
+    "mask_prior": (float, "prior probability of a mask entry (default 0.01)"),
+    "mask_temperature": (float, "temperature of the relaxed Bernoulli masks (default 0.5)"),
+    "counterfactual_reduction": (("sum", "mean"), "reduction over genes of the counterfactual term (default mean)"),
+    "counterfactual_encoding": (("counterfactual", "factual"), "encoding the counterfactual term compares (default factual)"),
+    "detach_reference": (bool, "stop gradients through the counterfactual reference (default off)"),
+    "encoder_sees_artifact": (bool, "the encoder also reads the artifact offset (default off)"),
+    "balanced_reconstruction": (bool, "weigh passing and failing cells equally in the reconstruction (default on)"),
+}
+TRAIN_OPTIONS = {
+    "max_epochs": ("int?", "epochs (default: about 2,000 steps, 10 to 400 epochs; printed)"),
+    "batch_size": ("int?", "cells per minibatch and rank (default: 256 to 2,048 by screen size)"),
+    "lr": (float, "Adam learning rate of the networks (default 1e-3)"),
+    "mask_lr": (float, "learning rate of the mask logits (default 0.05)"),
+    "global_lr": (float, "learning rate of the per-perturbation and per-flag parameters (default 0.03)"),
+    "weight_decay": (float, "Adam weight decay (default 1e-6)"),
+    "gradient_clip": (float, "gradient norm clip (default 100)"),
+    "n_particles": (int, "particles of the global variables per step (default 5)"),
+    "patience": ("int?", "epochs without a better validation ELBO before stopping (default: a tenth of the epochs)"),
+    "warmup_epochs": ("int?", "epochs before early stopping may stop (default: half the epochs)"),
+    "monitor": (("elbo", "loss"), "what early stopping watches (default elbo)"),
+    "seed": (int, "seed of the split, QC, starting weights and training (default 0)"),
+    "accelerator": (("auto", "cuda", "cpu", "mps"), "device (default auto: CUDA, else MPS, else CPU)"),
+    "precision": (("32", "bf16"), "bf16: the forward pass under bfloat16 autocast on CUDA (default 32)"),
+    "devices": (int, "data-parallel processes (GPUs, or CPU processes with Gloo); under torchrun, its world size (default 1)"),
+}
+
+
+def coerce_option(name: str, value, kind):
+    "`value` as the option's kind (YAML reads `1e-3` as a string), or a one-line `ValueError` naming the option."
+    if kind in ("int?", "float?") or (isinstance(kind, str) and kind.endswith("?")):
+        if value is None:
+            return None
+        kind = int if kind == "int?" else float
+    if isinstance(kind, tuple):
+        if str(value) in kind:
+            return str(value)
+        raise ValueError(f"{name}: {value!r} is not one of {', '.join(kind)}")
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("true", "false"):
+            return str(value).lower() == "true"
+        raise ValueError(f"{name}: {value!r} is not true or false")
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError(f"{name}: {value!r} is not an integer")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"{name}: {value!r} is not an integer") from None
+        if number != int(number):
+            raise ValueError(f"{name}: {value!r} is not an integer")
+        return int(number)
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"{name}: {value!r} is not a number")
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a number") from None
 
 
 def read_config(path: str | None) -> dict:
-    "A YAML file with optional `model:` and `train:` sections (keys as in `CradleVAE` and `train`)."
+    """A YAML file with optional `model:` and `train:` sections (keys as in `CradleVAE` and `train`), each value
+    checked and coerced to its option's type; a bad key or value is a one-line error naming it."""
     if path is None:
         return {"model": {}, "train": {}}
     import yaml
-    config = yaml.safe_load(Path(path).read_text()) or {}
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no such configuration file: {path}")
+    try:
+        config = yaml.safe_load(Path(path).read_text()) or {}
+    except yaml.YAMLError as e:
+        raise ValueError(f"{path} is not valid YAML ({str(e).splitlines()[0]})") from None
+    if not isinstance(config, dict) or not all(isinstance(config.get(s, {}) or {}, dict) for s in ("model", "train")):
+        raise ValueError(f"{path}: expected `model:` and `train:` sections of key: value pairs")
     unknown = sorted(set(config) - {"model", "train"})
-    bad = sorted(set(config.get("model", {})) - set(MODEL_OPTIONS)) + sorted(set(config.get("train", {})) - set(TRAIN_OPTIONS))
+    sections = {"model": MODEL_OPTIONS, "train": TRAIN_OPTIONS}
+    bad = [f"{s}.{k}" for s, options in sections.items() for k in (config.get(s) or {}) if k not in options]
     if unknown or bad:
         raise ValueError(f"{path}: unknown configuration keys {unknown + bad}")
-    return {"model": dict(config.get("model", {})), "train": dict(config.get("train", {}))}
+    try:
+        return {s: {k: coerce_option(f"{s}.{k}", v, options[k][0]) for k, v in (config.get(s) or {}).items()}
+                for s, options in sections.items()}
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
 
 
 def read_data(path: str, backed: bool = False):
@@ -71,26 +156,45 @@ def metrics_table(metrics, split: str = "test") -> str:
     return f"{split} split:\n" + table.round(3).to_string()
 
 # %% ../nbs/11_cli.ipynb #6967d693
-def setup_from(setup: dict, adata) -> dict:
-    "Run `CradleVAE.setup_anndata` with the options recorded for a run; returns them."
-    from cradle_nb.train import CradleVAE
-    s = dict(setup)
-    CradleVAE.setup_anndata(adata, s["perturbation_key"], s["control"], layer=s.get("layer"), qc_key=s.get("qc_key"),
-                            split_key=s.get("split_key"), qc_k=s.get("qc_k", 3.0), test_fraction=s.get("test_combos", 0.25),
-                            delimiter=s.get("delimiter", "+"), seed=s.get("seed", 0), batch_key=s.get("batch_key"))
-    return s
+def check_output(out: str, inputs: list[str | None] = (), overwrite: bool = False, option: str = "--out") -> Path:
+    """Where a command may write `out`: never onto one of its `inputs` (the screen), over an existing file or run
+    only with `--overwrite`, and into a folder that exists. Checked before any work, so a mistake costs nothing."""
+    path = Path(out)
+    for source in inputs:
+        if source is not None and Path(source).exists() and path.resolve() == Path(source).resolve():
+            raise ValueError(f"{option} {out} is the input screen {source}: write to another file")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{option} {out} exists: pass --overwrite to replace it")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"{option} {out}: the folder {path.parent} does not exist")
+    return path
+
+
+def _given(args, names) -> dict:
+    "The options of `names` given on the command line (argparse leaves the others None)."
+    return {k: getattr(args, k) for k in names if getattr(args, k, None) is not None}
 
 
 def _train_options(args, config: dict) -> dict:
-    given = {"max_epochs": args.max_epochs, "lr": args.lr, "batch_size": args.batch_size, "devices": args.devices,
-             "accelerator": args.accelerator, "precision": args.precision}
-    return {**config["train"], "seed": args.seed, **{k: v for k, v in given.items() if v is not None}}
+    "Training options: the command line's, then the config's `train:` section; what neither gives keeps its default."
+    return {**config["train"], **_given(args, TRAIN_OPTIONS)}
+
+
+def _split_notice(adata, args) -> None:
+    "Say so when the file has a split column that is not used."
+    if args.split_key is None and "split" in adata.obs:
+        print(f"note: {args.data} has an obs column 'split'; it is not used (a split is drawn, --test-combos "
+              f"{args.test_combos:g}): pass --split-key split to use it", flush=True)
 
 
 def cmd_train(args) -> None:
     from cradle_nb.train import CradleVAE, is_main_process
     config = read_config(args.config)
+    options = _train_options(args, config)
     if args.resume:
+        out = args.out or args.resume
+        if args.out:
+            check_output(args.out, [args.data], args.overwrite)
         setup = read_setup(args.resume)
         adata = read_data(args.data, backed=setup.get("backed", False))
         model = CradleVAE.load(args.resume, adata)
@@ -99,34 +203,45 @@ def cmd_train(args) -> None:
         missing = [o for o, v in (("--perturbation-key", args.perturbation_key), ("--control", args.control)) if v is None]
         if missing or not args.out:
             raise ValueError(f"{', '.join(missing + ([] if args.out else ['--out']))} required (or --resume RUN)")
+        out = args.out
+        if Path(out).is_dir() and any(Path(out).iterdir()) and not args.overwrite:
+            raise FileExistsError(f"--out {out} exists: continue it with --resume {out}, or pass --overwrite to replace it")
+        check_output(out, [args.data], overwrite=True)
         adata = read_data(args.data, backed=args.backed)
-        setup = {"backed": args.backed, "data": str(Path(args.data).resolve()), "perturbation_key": args.perturbation_key, "control": args.control,
-                 "layer": args.layer, "qc_key": args.qc_key, "split_key": args.split_key, "qc_k": args.qc_k,
-                 "test_combos": args.test_combos, "delimiter": args.delimiter, "seed": args.seed, "batch_key": args.batch_key}
         print(f"setting up {args.data}: {adata.n_obs} cells x {adata.n_vars} genes{' (on disk)' if args.backed else ''}", flush=True)
-        setup_from(setup, adata)
-        model_kw = {**config["model"], **({"artifact_model": False} if args.no_artifact_model else {}),
-                    **({"beta": args.beta} if args.beta is not None else {})}
-        model = CradleVAE(adata, seed=args.seed, **model_kw)
+        _split_notice(adata, args)
+        CradleVAE.setup_anndata(adata, args.perturbation_key, args.control, layer=args.layer, qc_key=args.qc_key,
+                                split_key=args.split_key, qc_k=args.qc_k, test_fraction=args.test_combos,
+                                delimiter=args.delimiter, seed=options.get("seed", 0), batch_key=args.batch_key)
+        model = CradleVAE(adata, seed=options.get("seed", 0), **{**config["model"], **_given(args, MODEL_OPTIONS)})
     print(model, flush=True)
-    model.train(**_train_options(args, config))
+    model.train(**options)
     if not is_main_process():            # under torchrun every rank runs this command; rank 0 writes
         return
-    out = model.save(args.out or args.resume)
-    (out / "setup.json").write_text(json.dumps(setup, indent=1))
+    saved = model.save(out, overwrite=True, data=args.data)
     if model.interrupted:
-        print(f"interrupted: {len(model.history)} epochs saved to {out}; continue with\n"
-              f"  cradle-nb train {args.data} --resume {out}", flush=True)
+        print(f"interrupted: {len(model.history)} epochs saved to {saved}; continue with\n"
+              f"  cradle-nb train {args.data} --resume {saved}", flush=True)
     else:
-        print(f"saved to {out} ({len(model.history)} epochs, best validation ELBO {model.history['val_elbo'].max():.2f})")
+        print(f"saved to {saved} ({len(model.history)} epochs, best validation ELBO {model.history['val_elbo'].max():.2f})")
 
 
 def read_setup(run: str) -> dict:
-    "The set-up a run was trained with (`setup.json`)."
+    "The set-up a run was trained with (`setup.json`, written by `CradleVAE.save`)."
     setup_file = Path(run) / "setup.json"
+    if not Path(run).is_dir():
+        raise FileNotFoundError(f"no run folder at {run}")
     if not setup_file.exists():
-        raise FileNotFoundError(f"{setup_file} not found: is {run} a run written by `cradle-nb train`?")
+        raise FileNotFoundError(f"{setup_file} not found: is {run} a run written by CradleVAE.save or `cradle-nb train`?")
     return json.loads(setup_file.read_text())
+
+
+def screen_file(run: str, data: str | None) -> str:
+    "The screen a run is loaded on: `data`, else the file recorded in its set-up."
+    screen = data or read_setup(run).get("data")
+    if screen is None:
+        raise ValueError(f"{run} does not record its screen's file (saved from Python without data=): pass --data FILE")
+    return screen
 
 
 def load_run(run: str, data: str | None, backed: bool = False):
@@ -135,7 +250,7 @@ def load_run(run: str, data: str | None, backed: bool = False):
     only the cells they need)."""
     from cradle_nb.train import CradleVAE
     setup = read_setup(run)
-    adata = read_data(data or setup["data"], backed=backed or setup.get("backed", False))
+    adata = read_data(screen_file(run, data), backed=backed or setup.get("backed", False))
     return CradleVAE.load(run, adata), adata
 
 # %% ../nbs/11_cli.ipynb #24ede73c
@@ -145,7 +260,8 @@ def load_runs(runs: list[str], data: str | None, backed: bool = False) -> tuple[
     from cradle_nb.train import CradleVAE
     first = read_setup(runs[0])
     for run in runs[1:]:
-        differs = sorted(k for k, v in read_setup(run).items() if first.get(k) != v)
+        differs = sorted(k for k, v in read_setup(run).items()
+                         if k != "backed" and v is not None and first.get(k) is not None and first.get(k) != v)
         if differs:
             raise ValueError(f"{run} was set up differently from {runs[0]} ({', '.join(differs)}): "
                              "only runs of the same data and split can share one table")
@@ -162,12 +278,14 @@ def cmd_evaluate(args) -> None:
     from cradle_nb.evaluate import evaluate
     from cradle_nb.plots import save_demo_plots
     from cradle_nb.registry import on_disk
+    out = Path(args.out or Path(args.run[0]) / "metrics.json")
+    if args.out:                         # the default, RUN/metrics.json, is the run's own report: evaluate replaces it
+        check_output(args.out, [screen_file(args.run[0], args.data)], args.overwrite)
     models, adata = load_runs(args.run, args.data, args.backed)
     print(f"evaluating {', '.join(models)} on {adata.n_obs} cells{' (on disk)' if on_disk(adata.X) else ''}", flush=True)
     first, *rest = models
     metrics = evaluate(models[first], adata, others={name: models[name] for name in rest}, n_particles=args.n_particles,
                        basal=args.basal, progress=True)
-    out = Path(args.out or Path(args.run[0]) / "metrics.json")
     write_metrics(metrics, out)
     plots = save_demo_plots(models, adata, metrics, out.parent, embedding="pca")
     print(metrics_table(metrics)); print(f"metrics written to {out}; plots: {', '.join(p.name for p in plots)}")
@@ -184,7 +302,10 @@ def prediction_labels(model, adata, which: str) -> list[str]:
         if not chosen:
             raise ValueError(f"--perturbations {which}: no perturbed cells in {'the test split' if which == 'test' else 'the data'}")
         return chosen
-    return [p.strip() for p in which.split(",") if p.strip()]
+    chosen = [p.strip() for p in which.split(",") if p.strip()]
+    if not chosen:
+        raise ValueError(f"--perturbations {which!r}: no perturbation labels (give 'test', 'all' or labels separated by commas)")
+    return chosen
 
 
 def heldout_cells(model, adata, labels: list[str]):
@@ -216,17 +337,25 @@ def log1p_layout(adata) -> None:
     sc.pp.log1p(adata)
 
 
-def cmd_predict(args) -> None:
+def ate_tables(ate) -> dict:
+    "`uns['ate']`, `uns['ate_lower']`, `uns['ate_upper']` of a prediction file: perturbations x genes DataFrames."
     import pandas as pd
+    return {name: pd.DataFrame(ate.X if layer is None else ate.layers[layer], index=ate.obs_names, columns=ate.var_names)
+            for name, layer in (("ate", None), ("ate_lower", "lower"), ("ate_upper", "upper"))}
+
+
+def cmd_predict(args) -> None:
+    screen = screen_file(args.run, args.data)
+    for option, path in (("--out", args.out), ("--real-out", args.real_out)):
+        if path is not None:
+            check_output(path, [screen], args.overwrite, option)
     model, adata = load_run(args.run, args.data, args.backed)
     labels = prediction_labels(model, adata, args.perturbations)
     with_controls = labels + ([model.registry.control_label] if args.with_controls and model.registry.control_label not in labels else [])
     print(f"generating {args.n_cells} cells for each of {len(with_controls)} conditions", flush=True)
     cells = model.sample(with_controls, n_cells=args.n_cells, artifact_free=True, basal=args.basal, seed=args.seed)
     ate = model.predict_ate(labels, n_particles=args.n_particles, basal=args.basal, seed=args.seed)
-    for layer in ("X", "lower", "upper"):
-        values = ate.X if layer == "X" else ate.layers[layer]
-        cells.uns["ate" if layer == "X" else f"ate_{layer}"] = pd.DataFrame(values, index=ate.obs_names, columns=ate.var_names).to_dict("split")
+    cells.uns.update(ate_tables(ate))
     written = [args.out]
     real = heldout_cells(model, adata, labels) if args.real_out else None
     if args.log1p:
@@ -241,8 +370,7 @@ def cmd_predict(args) -> None:
 
 def cmd_correct(args) -> None:
     from cradle_nb.registry import on_disk
-    if Path(args.out).resolve() == Path(args.data or read_setup(args.run)["data"]).resolve():
-        raise ValueError(f"--out {args.out} is the screen's own file: write the corrected counts to another file")
+    check_output(args.out, [screen_file(args.run, args.data)], args.overwrite)
     model, adata = load_run(args.run, args.data, args.backed)
     where = " (counts read from disk)" if on_disk(adata.X) else ""
     print(f"decoding {adata.n_obs} cells on the clean branch ({args.kind}){where}, written a block at a time", flush=True)
@@ -277,23 +405,23 @@ def cmd_demo(args) -> None:
     from cradle_nb.evaluate import evaluate
     from cradle_nb.plots import save_demo_plots
     from cradle_nb.train import CradleVAE
-    out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(args.out)
+    if out.is_dir() and any(out.iterdir()) and not args.overwrite:
+        raise FileExistsError(f"--out {out} exists and is not empty: pass --overwrite to replace its runs, or choose another folder")
+    out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(args.seed)
     adata = simulate_perturbseq(seed=args.seed)
     print(f"simulated screen: {adata.n_obs} cells x {adata.n_vars} genes, "
           f"{adata.obs['perturbation'].nunique() - 1} perturbations, {adata.obs['is_artifact'].mean():.1%} artifact cells", flush=True)
     adata.write_h5ad(out / "screen.h5ad")                     # the raw screen, for predict / evaluate / correct on the runs
-    setup = {"data": str((out / "screen.h5ad").resolve()), "perturbation_key": "perturbation", "control": "control",
-             "seed": args.seed}
-    setup_from(setup, adata)
+    CradleVAE.setup_anndata(adata, "perturbation", "control", seed=args.seed)
     print(f"QC at k=3: {adata.obs['qc_fail'].mean():.1%} of cells fail; split: "
           + ", ".join(f"{k} {v}" for k, v in adata.obs["cradle_split"].value_counts().items()), flush=True)
     budget = dict(max_epochs=args.max_epochs, seed=args.seed)      # everything else: the defaults
     models = {}
     for name, extra in [("cradle-vae", {}), ("sams-vae", {"artifact_model": False}), ("cradle-vae-beta0", {"beta": 0.0})]:
         models[name] = CradleVAE(adata, n_latent=args.n_latent, seed=args.seed, **extra).train(**budget, progress=name)
-        models[name].save(out / name)
-        (out / name / "setup.json").write_text(json.dumps(setup, indent=1))
+        models[name].save(out / name, data=out / "screen.h5ad")
     metrics = evaluate(models["cradle-vae"], adata, others={k: v for k, v in models.items() if k != "cradle-vae"},
                        n_particles=args.n_particles, progress=True)
     write_metrics(metrics, out / "metrics.json")
@@ -317,6 +445,18 @@ def _screen_options(command: argparse.ArgumentParser, required: bool) -> None:
                          "(screens larger than memory)")
 
 
+def _option_flags(group, options: dict) -> None:
+    "One flag per option of `MODEL_OPTIONS` or `TRAIN_OPTIONS`; an option not given stays out of the namespace."
+    for name, (kind, text) in options.items():
+        flag = "--" + name.replace("_", "-")
+        if kind is bool:
+            group.add_argument(flag, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS, help=text)
+        elif isinstance(kind, tuple):
+            group.add_argument(flag, choices=kind, default=argparse.SUPPRESS, help=text)
+        else:
+            group.add_argument(flag, type=int if kind in (int, "int?") else float, default=argparse.SUPPRESS, help=text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(prog="cradle-nb", description="CRADLE-VAE: CRISPR perturbation responses with artifacts disentangled.")
@@ -333,25 +473,20 @@ def build_parser() -> argparse.ArgumentParser:
     _screen_options(train, required=False)
     train.add_argument("--out", help="run folder to write (default with --resume: the resumed run)")
     train.add_argument("--resume", metavar="RUN", help="continue training a saved run on DATA")
-    train.add_argument("--max-epochs", type=int, help="epochs (default: about 2,000 steps, 10 to 400 epochs; printed)")
-    train.add_argument("--lr", type=float, help="Adam learning rate of the networks (default 1e-3, or the config's)")
-    train.add_argument("--batch-size", type=int, help="cells per minibatch and rank (default: 256 to 2,048 by screen size, or the config's)")
-    train.add_argument("--devices", type=int, default=1, help="data-parallel processes (GPUs, or CPU processes with Gloo); under torchrun, its world size")
-    train.add_argument("--accelerator", help="cuda, cpu or mps (default: CUDA if available, else MPS, else CPU; or the config's)")
-    train.add_argument("--precision", choices=["32", "bf16"], help="bf16: the forward pass under bfloat16 autocast on CUDA (default 32, or the config's)")
-    train.add_argument("--seed", type=int, default=0, help="seed of the split, QC and training")
+    train.add_argument("--overwrite", action="store_true", help="replace an existing run at --out")
     train.add_argument("--qc-key", help="boolean obs column of QC failures to use instead of computing QC")
     split = train.add_mutually_exclusive_group()
     split.add_argument("--split-key", help="obs column holding train / val / test")
     split.add_argument("--test-combos", type=float, default=0.25, help="fraction of combinations held out as unseen")
-    train.add_argument("--no-artifact-model", action="store_true", help="train SAMS-VAE (no artifact branch)")
-    train.add_argument("--beta", type=float, help="weight of the counterfactual term (default 0.5)")
     train.add_argument("--config", help="YAML with model: and train: sections (command-line options win)")
+    _option_flags(train.add_argument_group("model (also settable in the config's model: section)"), MODEL_OPTIONS)
+    _option_flags(train.add_argument_group("training (also settable in the config's train: section)"), TRAIN_OPTIONS)
 
     ev = sub.add_parser("evaluate", help="metrics and plots of one or more saved runs", formatter_class=fmt)
     ev.add_argument("run", nargs="+", help="runs of the same set-up (e.g. CRADLE-VAE and SAMS-VAE): one table")
     ev.add_argument("--data", help="h5ad file (default: the file the run was trained on)")
-    ev.add_argument("--out", help="metrics file (default: RUN/metrics.json); plots go beside it")
+    ev.add_argument("--out", help="metrics file (default: RUN/metrics.json, replaced); plots go beside it")
+    ev.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     ev.add_argument("--n-particles", type=int, default=2500, help="generated cells per perturbation for effects")
     ev.add_argument("--basal", choices=["controls", "prior"], default="controls", help=basal_help)
     ev.add_argument("--backed", action="store_true", help="leave the matrix on disk: metrics read it a block at a time and only the cells they score (default for runs trained with --backed)")
@@ -359,7 +494,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr = sub.add_parser("predict", help="generated cells and ATEs (with 90%% bands) for perturbations", formatter_class=fmt)
     pr.add_argument("run", help="a saved run")
     pr.add_argument("--perturbations", required=True, help="'test', 'all', or labels separated by commas, e.g. 'A+B,C'")
-    pr.add_argument("--out", required=True, help="h5ad file to write")
+    pr.add_argument("--out", required=True, help="h5ad file to write: generated cells, and the ATEs with their 90%% bands as "
+                    "perturbations x genes tables in uns['ate'], uns['ate_lower'], uns['ate_upper']")
+    pr.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     pr.add_argument("--with-controls", action="store_true", help="add generated control cells (cell-eval needs them)")
     pr.add_argument("--n-cells", type=int, default=100, help="generated cells per perturbation")
     pr.add_argument("--n-particles", type=int, default=2500, help="generated cells per perturbation for the ATEs")
@@ -373,6 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
     co = sub.add_parser("correct", help="artifact-corrected counts: each cell decoded on the clean branch", formatter_class=fmt)
     co.add_argument("run", help="a saved run")
     co.add_argument("--out", required=True, help="h5ad file to write")
+    co.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     co.add_argument("--data", help="h5ad file (default: the file the run was trained on)")
     co.add_argument("--kind", choices=["mean", "sample"], default="mean", help="posterior mean (real-valued) or one draw (counts)")
     co.add_argument("--seed", type=int, default=0, help="random seed")
@@ -380,6 +518,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="simulate, train CRADLE-VAE, SAMS-VAE and beta = 0, evaluate, plot", formatter_class=fmt)
     demo.add_argument("--out", default="demo_run", help="output folder")
+    demo.add_argument("--overwrite", action="store_true", help="replace the runs of an existing output folder")
     demo.add_argument("--max-epochs", type=int, default=40, help="epochs per model (a short run; `train` without it uses about 2,000 steps)")
     demo.add_argument("--n-latent", type=int, help="latent dimensions (default: from the screen)")
     demo.add_argument("--n-particles", type=int, default=1000, help="generated cells per perturbation for effects")
@@ -401,8 +540,8 @@ def _positive_counts(args) -> None:
 def _user_errors() -> tuple:
     "The exceptions that mean bad input (answered in one line), as opposed to bugs (which keep their traceback)."
     from cradle_nb.datasets import DownloadError
-    from cradle_nb.train import TrainingDiverged
-    return ValueError, FileNotFoundError, FileExistsError, DownloadError, TrainingDiverged
+    from cradle_nb.train import DistributedError, TrainingDiverged
+    return ValueError, FileNotFoundError, FileExistsError, DownloadError, TrainingDiverged, DistributedError
 
 
 def main(argv=None) -> int:

@@ -300,7 +300,8 @@ def register_anndata(adata: ad.AnnData, perturbation_key: str, control_label: st
 def get_registry(adata: ad.AnnData) -> Registry:
     "The `Registry` stored by `register_anndata`."
     if UNS_KEY not in adata.uns:
-        raise ValueError("adata is not registered: call register_anndata(adata, perturbation_key=...) first")
+        raise ValueError("adata is not registered: call CradleVAE.setup_anndata(adata, perturbation_key, control_label) first "
+                         "(or register_anndata for registration alone)")
     return Registry.from_dict(dict(adata.uns[UNS_KEY]))
 
 # %% ../nbs/00_registry.ipynb #d5b0b7e4

@@ -35,10 +35,10 @@ from .model import ModelConfig
 from .qc import QC_UNS_KEY, annotate_qc, counterfactual_references, qc_matrix, stored_qc_columns
 
 # %% auto #0
-__all__ = ['TARGET_STEPS', 'CHECKPOINT_FILES', 'OPTIONAL_FILES', 'BASAL_SOURCES', 'DEFAULT_BASAL', 'select_device',
+__all__ = ['TARGET_STEPS', 'SETUP_UNS_KEY', 'CHECKPOINT_FILES', 'BASAL_SOURCES', 'DEFAULT_BASAL', 'select_device',
            'training_plan', 'default_n_latent', 'TrainingDiverged', 'CradleVAE', 'union_statistics', 'DistributedError',
            'launched_by_torchrun', 'distributed_backend', 'init_distributed', 'is_main_process', 'rank_device', 'train',
-           'parameter_groups', 'describe_plan', 'save', 'load', 'launch', 'control_basal_states',
+           'parameter_groups', 'describe_plan', 'run_setup', 'save', 'load', 'launch', 'control_basal_states',
            'predict_normalised_mean', 'predict_ate', 'sample', 'perturbation_embedding_mean', 'latent_blocks',
            'get_latent', 'corrected_blocks', 'get_corrected_counts', 'write_corrected_counts']
 
@@ -62,7 +62,7 @@ TARGET_STEPS = 2000
 
 def training_plan(n_train_cells: int, batch_size: int | None = None, max_epochs: int | None = None,
                   patience: int | None = None, warmup_epochs: int | None = None, world_size: int = 1) -> dict:
-    """The training budget for `n_train_cells`, each value derived from the data unless given (`batch_size` is per
+    r"""The training budget for `n_train_cells`, each value derived from the data unless given (`batch_size` is per
     rank: `world_size` data-parallel ranks step together on `world_size` batches).
 
     - `batch_size`: $2^{\lfloor \log_2 (n/100) \rfloor}$ between 256 and 2,048 (256 up to 51,199 training cells);
@@ -86,6 +86,9 @@ def default_n_latent(n_perturbations: int) -> int:
     return int(min(200, max(32, 8 * math.ceil(n_perturbations / 8))))
 
 # %% ../nbs/08_train.ipynb #c24fb214
+SETUP_UNS_KEY = "cradle_nb_setup"
+
+
 def _fingerprint(*parts) -> str:
     "A digest of arrays and scalars: what the references and library sizes were computed from."
     digest = hashlib.sha256()
@@ -139,9 +142,14 @@ class CradleVAE:
                       batch_key: str | None = None) -> Registry:
         """Register `adata`, annotate QC (unless `qc_key` is given) and split it.
 
-        Writes the documented keys of `register_anndata`, `annotate_qc` and `assign_split`. `batch_key` names the
-        sample or lane column doublets are called within."""
+        Writes the documented keys of `register_anndata`, `annotate_qc` and `assign_split`, and these options in
+        `adata.uns["cradle_nb_setup"]` (a saved run's `setup.json`). `batch_key` names the sample or lane column
+        doublets are called within."""
         registry = register_anndata(adata, perturbation_key, control_label, layer, qc_key, split_key, delimiter)
+        options = dict(perturbation_key=perturbation_key, control_label=control_label, layer=layer, qc_key=qc_key,
+                       split_key=split_key, delimiter=delimiter, qc_k=qc_k, doublets=doublets, split=split,
+                       test_fraction=test_fraction, seed=seed, batch_key=batch_key)
+        adata.uns[SETUP_UNS_KEY] = {k: v for k, v in options.items() if v is not None}   # h5ad stores no None
         if qc_key is None:
             annotate_qc(adata, k=qc_k, doublets=doublets, layer=layer, seed=seed, batch_key=batch_key)
         assign_split(adata, "column" if split_key else split, test_fraction=test_fraction, seed=seed)
@@ -470,8 +478,8 @@ def _record(self: CradleVAE, rows: list[dict]) -> None:
 CradleVAE._evaluate_loss, CradleVAE._record = _evaluate_loss, _record
 
 # %% ../nbs/08_train.ipynb #8bd42267
-CHECKPOINT_FILES = ("config.json", "registry.json", "weights.safetensors", "optimizer.safetensors", "history.csv")
-OPTIONAL_FILES = ("cells.csv.gz",)   # absent from runs written before cradle-nb 0.1.1
+CHECKPOINT_FILES = ("config.json", "registry.json", "weights.safetensors", "optimizer.safetensors", "history.csv",
+                    "cells.csv.gz", "setup.json")
 
 
 def _flatten_optimizer(state: dict | None) -> tuple[dict, dict]:
@@ -530,8 +538,17 @@ def _cells_table(self: CradleVAE) -> pd.DataFrame:
     return table
 
 
-def save(self: CradleVAE, path: str | os.PathLike, overwrite: bool = True) -> Path:
-    """Write the run to folder `path` atomically (see the table above).
+def run_setup(self: CradleVAE, data: str | os.PathLike | None = None) -> dict:
+    """What `setup.json` records: the options of `setup_anndata` and the screen's file (`data`, or the file a backed
+    AnnData reads; `None` when unknown, and then the command line asks for `--data`)."""
+    counts = count_matrix(self._adata, self.registry.layer)[0]
+    backed = on_disk(counts)
+    source = str(Path(data).resolve()) if data is not None else (disk_path(self._adata) if backed else None)
+    return {**dict(self._adata.uns.get(SETUP_UNS_KEY, {})), "data": source, "backed": backed}
+
+
+def save(self: CradleVAE, path: str | os.PathLike, overwrite: bool = True, data: str | os.PathLike | None = None) -> Path:
+    """Write the run to folder `path` atomically (see the table above); `data` names the screen's file in `setup.json`.
 
     Refuses a regular file and a folder that holds anything but a run; replaces a run only with `overwrite`."""
     from cradle_nb import __version__
@@ -551,8 +568,8 @@ def save(self: CradleVAE, path: str | os.PathLike, overwrite: bool = True) -> Pa
         save_file(opt_tensors, tmp / "optimizer.safetensors")
         self.history.to_csv(tmp / "history.csv", index=False)
         self._cells_table().to_csv(tmp / "cells.csv.gz")
-        files = CHECKPOINT_FILES + OPTIONAL_FILES
-        (tmp / "manifest.json").write_text(json.dumps({f: _sha256(tmp / f) for f in files}, indent=1))
+        (tmp / "setup.json").write_text(json.dumps(self.run_setup(data), indent=1, default=_json_default))
+        (tmp / "manifest.json").write_text(json.dumps({f: _sha256(tmp / f) for f in CHECKPOINT_FILES}, indent=1))
         _user_permissions(tmp)
         old = path.with_name(f".{path.name}.old")
         if path.exists():
@@ -575,7 +592,7 @@ def _json_default(value):
     raise TypeError(f"cannot store {type(value).__name__} in a checkpoint")
 
 
-CradleVAE.save, CradleVAE._cells_table = save, _cells_table
+CradleVAE.save, CradleVAE._cells_table, CradleVAE.run_setup = save, _cells_table, run_setup
 
 # %% ../nbs/08_train.ipynb #fe9e803d
 def _read_tensors(file: Path) -> dict:
@@ -593,7 +610,7 @@ def _read_checkpoint(path: Path) -> tuple[dict, dict, dict, dict, pd.DataFrame, 
         manifest = json.loads((path / "manifest.json").read_text())
     except (OSError, ValueError) as e:
         raise ValueError(f"{path / 'manifest.json'} is missing or unreadable ({e}): not a complete cradle-nb run") from None
-    for name in CHECKPOINT_FILES + tuple(f for f in OPTIONAL_FILES if f in manifest):
+    for name in CHECKPOINT_FILES:
         if not (path / name).exists():
             raise ValueError(f"checkpoint file {path / name} is missing")
         if _sha256(path / name) != manifest.get(name):
@@ -605,7 +622,7 @@ def _read_checkpoint(path: Path) -> tuple[dict, dict, dict, dict, pd.DataFrame, 
         raise ValueError(f"a JSON file of {path} does not parse ({e})") from None
     weights, optimizer = _read_tensors(path / "weights.safetensors"), _read_tensors(path / "optimizer.safetensors")
     history = pd.read_csv(path / "history.csv") if (path / "history.csv").stat().st_size > 1 else pd.DataFrame()
-    cells = pd.read_csv(path / "cells.csv.gz", index_col="cell", dtype={"cell": str, "split": str}) if "cells.csv.gz" in manifest else None
+    cells = pd.read_csv(path / "cells.csv.gz", index_col="cell", dtype={"cell": str, "split": str})
     return config, registry, weights, optimizer, history, cells
 
 
@@ -678,6 +695,9 @@ def load(cls, path: str | os.PathLike, adata: ad.AnnData) -> CradleVAE:
     except RuntimeError as e:
         raise ValueError(f"{path / 'weights.safetensors'} does not fit the saved configuration: {e}") from None
     adata.uns[UNS_KEY] = registry.to_dict()
+    setup = json.loads((path / "setup.json").read_text())
+    if SETUP_UNS_KEY not in adata.uns:
+        adata.uns[SETUP_UNS_KEY] = {k: v for k, v in setup.items() if k not in ("data", "backed") and v is not None}
     if QC_UNS_KEY not in adata.uns and model.qc:
         adata.uns[QC_UNS_KEY] = copy.deepcopy(model.qc)
     for column, values in added.items():
@@ -769,11 +789,12 @@ def _train_worker(rank: int, world_size: int, folder: str, options: dict) -> Non
 
 
 def _training_data(self: CradleVAE) -> ad.AnnData:
-    """What a spawned rank needs of the AnnData: counts where the registry reads them, labels, QC flags, split. For
-    counts on disk, the file's path instead: each rank reads the file itself."""
+    """What a spawned rank needs of the AnnData: counts where the registry reads them, labels, QC flags, the split (and
+    the user's split and QC columns that the registry names). For counts on disk, the file's path instead: each rank
+    reads the file itself."""
     adata, reg = self._adata, self.registry
     columns = [reg.perturbation_key, SPLIT_KEY, *(c for c in adata.obs.columns if str(c).startswith("qc_fail")),
-               *([reg.qc_key] if reg.qc_key else [])]
+               *(key for key in (reg.qc_key, reg.split_key) if key)]
     if on_disk(count_matrix(adata, reg.layer)[0]):
         return ad.AnnData(obs=adata.obs[list(dict.fromkeys(columns))].copy(), var=pd.DataFrame(index=adata.var_names.astype(str)),
                           uns={"cradle_nb_source": disk_path(adata)})

@@ -80,8 +80,9 @@ def test_predict_writes_generated_cells(trained):
     cells = ad.read_h5ad(out)
     assert cells.shape == (14, 100) and (cells.X >= 0).all()
     assert list(cells.obs["condition"].unique()) == ["P01+P02", "P03"]
-    lower, upper = (np.array(cells.uns[k]["data"]) for k in ("ate_lower", "ate_upper"))
-    assert lower.shape == (2, 100) and (lower <= upper).all()
+    ate, lower, upper = (cells.uns[k] for k in ("ate", "ate_lower", "ate_upper"))
+    assert list(ate.index) == ["P01+P02", "P03"] and list(ate.columns) == list(cells.var_names)
+    assert lower.shape == (2, 100) and (lower.to_numpy() <= upper.to_numpy()).all()
 
 
 def test_predict_the_test_split_with_controls(trained):
@@ -106,8 +107,9 @@ def test_reload_on_the_raw_file_needs_no_setup(trained):
     assert "qc_fail" not in raw.obs
     model = CradleVAE.load(trained / "run", raw)
     first = ad.read_h5ad(trained / "screen.h5ad")
-    from cradle_nb.cli import setup_from, read_setup
-    setup_from(read_setup(trained / "run"), first)
+    from cradle_nb.cli import read_setup
+    setup = read_setup(trained / "run")           # setup_anndata's own arguments, and where the screen is
+    CradleVAE.setup_anndata(first, **{k: v for k, v in setup.items() if k not in ("data", "backed")})
     assert (raw.obs["qc_fail"].to_numpy() == first.obs["qc_fail"].to_numpy()).all()
     assert (raw.obs["cradle_split"].astype(str).to_numpy() == first.obs["cradle_split"].astype(str).to_numpy()).all()
     assert model.predict_ate(["P01"], n_particles=50).shape == (1, 100)
@@ -123,7 +125,7 @@ def test_correct_writes_corrected_and_observed_counts(trained):
     np.testing.assert_allclose(corrected.X.sum(1), np.asarray(screen.X.sum(1)).ravel(), rtol=1e-3)
     before = (trained / "screen.h5ad").read_bytes()
     onto_screen = run("correct", str(trained / "run"), "--out", str(trained / "screen.h5ad"))
-    assert onto_screen.returncode == 2 and "the screen's own file" in onto_screen.stderr
+    assert onto_screen.returncode == 2 and "is the input screen" in onto_screen.stderr
     assert (trained / "screen.h5ad").read_bytes() == before
 
 
@@ -218,11 +220,17 @@ def test_cell_eval_scores_our_predictions(trained, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["predict", "RUN", "--perturbations", "P01+NOPE", "--out", "x.h5ad"], "['NOPE']"),
-    (["evaluate", "/no/such/run"], "setup.json not found"),
+    (["evaluate", "/no/such/run"], "no run folder at /no/such/run"),
+    (["predict", "RUN", "--perturbations", ",", "--out", "x.h5ad"], "no perturbation labels"),
+    (["predict", "RUN", "--perturbations", "P01", "--out", "/no/such/folder/x.h5ad"], "the folder /no/such/folder does not exist"),
+    (["train", "DATA", "--perturbation-key", "condition", "--control", "control", "--out", "r", "--config", "BADCONFIG"],
+     "train.lr: 'fast' is not a number"),
     (["train", "DATA", "--perturbation-key", "condition", "--control", "ctrl", "--out", "r"], "control label 'ctrl' does not occur"),
 ])
 def test_bad_input_is_one_line_and_status_2(trained, args, message):
-    args = [a.replace("RUN", str(trained / "run")).replace("DATA", str(trained / "screen.h5ad")) for a in args]
+    (trained / "bad.yaml").write_text("train:\n  lr: fast\n")
+    args = [a.replace("RUN", str(trained / "run")).replace("DATA", str(trained / "screen.h5ad"))
+            .replace("BADCONFIG", str(trained / "bad.yaml")) for a in args]
     result = run(*args)
     assert result.returncode == 2 and message in result.stderr
     assert result.stderr.count("\n") == 1, result.stderr
@@ -252,3 +260,87 @@ def test_torchrun_two_ranks_write_one_run(trained, tmp_path):
     assert result.stdout.count("saved to") == 1
     from cradle_nb.train import CradleVAE
     assert len(CradleVAE.load(tmp_path / "run", ad.read_h5ad(trained / "screen.h5ad")).history) == 2
+
+
+def test_no_command_writes_over_its_input_or_a_run_unasked(trained, tmp_path):
+    "predict / evaluate / correct onto the screen: refused; onto an existing file or run: refused without --overwrite."
+    screen, before = trained / "screen.h5ad", (trained / "screen.h5ad").read_bytes()
+    for args in (["predict", str(trained / "run"), "--perturbations", "P03", "--out", str(screen)],
+                 ["predict", str(trained / "run"), "--perturbations", "P03", "--out", str(tmp_path / "p.h5ad"), "--real-out", str(screen)],
+                 ["evaluate", str(trained / "run"), "--out", str(screen)],
+                 ["correct", str(trained / "run"), "--out", str(screen), "--overwrite"]):
+        result = run(*args)
+        assert result.returncode == 2 and "is the input screen" in result.stderr, (args, result.stderr)
+    assert screen.read_bytes() == before
+    existing = tmp_path / "pred.h5ad"
+    existing.write_text("mine")
+    predict = ["predict", str(trained / "run"), "--perturbations", "P03", "--n-cells", "3", "--n-particles", "20", "--out", str(existing)]
+    refused = run(*predict)
+    assert refused.returncode == 2 and "exists: pass --overwrite" in refused.stderr and existing.read_text() == "mine"
+    assert run(*predict, "--overwrite").returncode == 0 and ad.read_h5ad(existing).n_obs == 3
+    # train onto an existing run without --resume or --overwrite: the run and its files stay
+    run_files = sorted(p.name for p in (trained / "run").iterdir())
+    again = run("train", str(screen), "--perturbation-key", "condition", "--control", "control", "--out", str(trained / "run"),
+                "--max-epochs", "1", "--config", str(trained / "config.yaml"))
+    assert again.returncode == 2 and "--resume" in again.stderr and "--overwrite" in again.stderr
+    assert sorted(p.name for p in (trained / "run").iterdir()) == run_files
+
+
+def test_a_run_saved_from_python_works_with_every_command(trained, tmp_path):
+    "One owner of the run format: CradleVAE.save writes what the commands read (with --data when it does not know its file)."
+    from cradle_nb.train import CradleVAE
+    screen = ad.read_h5ad(trained / "screen.h5ad")
+    CradleVAE.setup_anndata(screen, "condition", "control", doublets=False)
+    model = CradleVAE(screen, n_latent=4, decoder_hidden=8, encoder_hidden=8, embedding_hidden=8)
+    model.train(max_epochs=1, n_particles=1, progress=False)
+    model.save(tmp_path / "py")
+    data = ["--data", str(trained / "screen.h5ad")]
+    unknown = run("predict", str(tmp_path / "py"), "--perturbations", "P03", "--out", str(tmp_path / "a.h5ad"))
+    assert unknown.returncode == 2 and "pass --data" in unknown.stderr
+    for args in (["predict", str(tmp_path / "py"), "--perturbations", "test", "--n-cells", "3", "--n-particles", "20",
+                  "--out", str(tmp_path / "p.h5ad"), *data],
+                 ["evaluate", str(tmp_path / "py"), "--n-particles", "20", *data],
+                 ["correct", str(tmp_path / "py"), "--out", str(tmp_path / "c.h5ad"), *data]):
+        result = run(*args)
+        assert result.returncode == 0, (args, result.stderr[-1500:])
+    model.save(tmp_path / "py_known", data=trained / "screen.h5ad")       # a run that knows its file needs no --data
+    assert run("predict", str(tmp_path / "py_known"), "--perturbations", "P03", "--n-cells", "2", "--n-particles", "20",
+               "--out", str(tmp_path / "k.h5ad")).returncode == 0
+
+
+def test_the_same_seed_gives_the_same_weights_and_the_config_seed_holds(trained, tmp_path):
+    "`--seed` fixes the starting weights too; a config's seed is used unless --seed is given."
+    from safetensors.torch import load_file
+    import torch
+    config = tmp_path / "seeded.yaml"
+    config.write_text(yaml.safe_dump({"model": {"n_latent": 4, "decoder_hidden": 8, "encoder_hidden": 8, "embedding_hidden": 8},
+                                      "train": {"batch_size": 128, "n_particles": 1, "seed": 7}}))
+    common = [str(trained / "screen.h5ad"), "--perturbation-key", "condition", "--control", "control", "--max-epochs", "1",
+              "--config", str(config)]
+    for name in ("a", "b"):
+        assert run("train", *common, "--out", str(tmp_path / name)).returncode == 0
+    a, b = (load_file(tmp_path / name / "weights.safetensors") for name in ("a", "b"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert json.loads((tmp_path / "a" / "setup.json").read_text())["seed"] == 7
+    assert run("train", *common, "--seed", "1", "--out", str(tmp_path / "c")).returncode == 0
+    assert json.loads((tmp_path / "c" / "setup.json").read_text())["seed"] == 1
+
+
+def test_data_parallel_with_the_users_split_and_batch_columns(trained, tmp_path):
+    "`--devices 2 --split-key split --batch-key sample`: the columns reach both ranks; the run predicts."
+    screen = ad.read_h5ad(trained / "screen.h5ad")
+    rng = np.random.default_rng(0)
+    screen.obs["split"] = rng.choice(["train", "val", "test"], screen.n_obs, p=[0.7, 0.15, 0.15])
+    screen.obs["sample"] = rng.choice(["lane1", "lane2"], screen.n_obs)
+    screen.write_h5ad(tmp_path / "screen.h5ad")
+    result = run("train", str(tmp_path / "screen.h5ad"), "--perturbation-key", "condition", "--control", "control",
+                 "--split-key", "split", "--batch-key", "sample", "--devices", "2", "--max-epochs", "1",
+                 "--config", str(trained / "config.yaml"), "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    predicted = run("predict", str(tmp_path / "run"), "--perturbations", "test", "--n-cells", "2", "--n-particles", "20",
+                    "--out", str(tmp_path / "p.h5ad"))
+    assert predicted.returncode == 0, predicted.stderr[-2000:]
+    # without --split-key the file's own split column is named, not silently ignored
+    told = run("train", str(tmp_path / "screen.h5ad"), "--perturbation-key", "condition", "--control", "control",
+               "--max-epochs", "1", "--config", str(trained / "config.yaml"), "--out", str(tmp_path / "drawn"))
+    assert told.returncode == 0 and "pass --split-key split to use it" in told.stdout
