@@ -1,4 +1,5 @@
-"""The README's study tables, printed from the saved results of `artifact_study.py` (mean ± sd over seeds).
+"""The artifact study's tables, printed as markdown from the saved results of `artifact_study.py`: the same
+`cradle_nb.study.study_table` the chapter 12_artifacts shows (mean ± sd over seeds), and the runs per variant.
 
     python benchmarks/study_tables.py [--basal controls]
 """
@@ -7,36 +8,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from cradle_nb.study import runs_of, study_table
+
 RESULTS = Path(__file__).parent / "results"
-COLUMNS = [("generated", "paper_qc_pass_rate_k3", "paper QC pass k=3"), ("generated", "qc_pass_rate_k3", "our QC pass k=3"),
-           ("test", "basal_qc_probe_auroc", "QC probe on z (AUROC)"),
-           ("corrected-failing", "qc_pass_rate_k3", "failing cells pass after correction"),
-           ("test", "pearson_delta", "test pearson_delta"), ("test", "mse_top20", "test mse_top20"),
-           ("test", "energy_distance", "test energy distance")]
-REFERENCES = ["additive", "no-change", "ceiling"]
 
 
-def cell(values: pd.Series) -> str:
-    if values.empty or values.isna().all():
-        return ""
-    return f"{values.mean():.3f}" + (f" ± {values.std():.3f}" if values.nunique() > 1 else "")
-
-
-def table(results: pd.DataFrame, basal: str) -> str:
-    rows = results[results["basal"] == basal]
-    runs = rows.groupby("variant").agg(seeds=("seed", "nunique"), epochs=("epochs", "mean"), best=("best_epoch", "mean"))
-    pick = lambda model, split, metric: rows[(rows["model"] == model) & (rows["split"] == split) & (rows["metric"] == metric)]["value"]
-    lines = ["| model | " + " | ".join(label for *_, label in COLUMNS) + " | seeds, epochs (best) |",
-             "|---" * (len(COLUMNS) + 2) + "|"]
-    real = ["| real cells | " + " | ".join(cell(pick("data", "real", m)) if s == "generated" else "" for s, m, _ in COLUMNS) + " |  |"]
-    order = ["sams-vae"] + sorted(v for v in runs.index if v != "sams-vae" and v != "cradle-vae") + ["cradle-vae"]
-    for variant in [v for v in order if v in runs.index]:
-        r = runs.loc[variant]
-        lines.append(f"| {variant} | " + " | ".join(cell(pick(variant, s, m)) for s, m, _ in COLUMNS)
-                     + f" | {int(r.seeds)}, {r.epochs:.0f} ({r.best:.0f}) |")
-    for ref in REFERENCES:
-        lines.append(f"| {ref} | " + " | ".join(cell(pick(ref, s, m)) for s, m, _ in COLUMNS) + " |  |")
-    return "\n".join(lines[:2] + real + lines[2:])
+def markdown(table: pd.DataFrame) -> str:
+    "A DataFrame as a markdown table, its index as the first column."
+    header = [table.index.name or ""] + [str(c) for c in table.columns]
+    rows = [[str(i)] + [str(v) for v in row] for i, row in zip(table.index, table.to_numpy())]
+    return "\n".join("| " + " | ".join(r) + " |" for r in [header, ["---"] * len(header)] + rows)
 
 
 if __name__ == "__main__":
@@ -46,4 +27,5 @@ if __name__ == "__main__":
     for name in ("simulated", "papalexi"):
         path = RESULTS / f"artifact_study_{name}.csv"
         if path.exists():
-            print(f"{name}:\n{table(pd.read_csv(path), args.basal)}\n")
+            results = pd.read_csv(path)
+            print(f"{name}:\n{markdown(study_table(results, args.basal))}\n\n{markdown(runs_of(results))}\n")

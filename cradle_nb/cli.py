@@ -309,16 +309,14 @@ def prediction_labels(model, adata, which: str) -> list[str]:
 
 
 def heldout_cells(model, adata, labels: list[str]):
-    "The real cells a prediction is scored against: the test split's QC-passing cells of `labels` and its reference controls."
+    "The real cells a prediction is scored against: `split_cells` of the test split (QC-passing cells of `labels`, its reference controls)."
     import anndata as ad
     import numpy as np
     import pandas as pd
-    from cradle_nb.evaluate import reference_controls
-    from cradle_nb.qc import qc_matrix
-    from cradle_nb.registry import SPLIT_KEY, count_source, read_rows
+    from cradle_nb.evaluate import split_cells
+    from cradle_nb.registry import count_source, read_rows
     reg = model.registry
-    test = (adata.obs[SPLIT_KEY].astype(str) == "test").to_numpy() & (qc_matrix(adata)[0].max(1) == 0)
-    cells = (test & adata.obs[reg.perturbation_key].astype(str).isin(labels).to_numpy()) | reference_controls(adata, "test")
+    cells = split_cells(adata, "test", labels)
     if not cells.any():
         raise ValueError("the test split has no QC-passing cells of these perturbations to write with --real-out")
     obs = adata.obs.loc[cells, [reg.perturbation_key]].astype(str)
@@ -326,15 +324,14 @@ def heldout_cells(model, adata, labels: list[str]):
 
 
 def log1p_layout(adata) -> None:
-    "cell-eval's input scale in place: counts to `layers['counts']`, X = log1p(counts / library x 1e4)."
+    "cell-eval's input scale in place: counts to `layers['counts']`, X = log1p(counts / library x 1e4) (`log_normalise`, base e)."
     import numpy as np
-    import scanpy as sc
     import scipy.sparse as sp
+    from cradle_nb.registry import log_normalise
     counts = sp.csr_matrix(adata.X, dtype=np.float32)
     adata.layers["counts"] = counts.copy()
-    adata.X = counts
-    sc.pp.normalize_total(adata, target_sum=1e4)
-    sc.pp.log1p(adata)
+    adata.X = log_normalise(counts, base=np.e).astype(np.float32)
+    adata.uns["log1p"] = {"base": None}                 # what scanpy's log1p records
 
 
 def ate_tables(ate) -> dict:

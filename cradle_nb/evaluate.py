@@ -15,32 +15,25 @@ import torch
 import anndata as ad
 import scanpy as sc
 
-from .registry import SPLIT_KEY, count_blocks, count_source, get_registry, parse_perturbation, read_rows, stratified_split
+from .registry import (SPLIT_KEY, count_blocks, count_source, get_registry, log_normalise, parse_perturbation, read_rows,
+                                stratified_split)
 from .loaders import make_dataloader
 from .losses import iwelbo
 from .model import ModelConfig
-from .qc import doublet_calls, qc_matrix, qc_metrics, stored_doublet_calls, threshold_flags
+from .qc import (doublet_calls, flag_outliers, mad_cut, passing_cells, qc_matrix, qc_metrics, stored_doublet_calls,
+                          threshold_at, threshold_flags)
 
 # %% auto #0
-__all__ = ['PAPER_QC_TAILS', 'perturbseq_normalise', 'group_means', 'normalised_group_means', 'reference_controls', 'data_ate',
-           'top_genes', 'ate_metrics', 'discrimination_score_l1', 'interval_coverage', 'additive_prediction',
-           'effect_slope', 'target_ratio', 'pair_interactions', 'interaction_pearson', 'thresholds_at', 'flag_rates',
-           'qc_pass_rates', 'paper_qc_metrics', 'paper_qc_reference', 'paper_qc_flags', 'chunked_doublet_calls',
-           'paper_qc_pass_rates', 'log_normalise', 'de_genes', 'de_agreement', 'energy_distance', 'cell_metrics',
-           'basal_qc_probe_auroc', 'basal_perturbation_probe', 'true_ate', 'simulated_targets', 'truth_metrics',
-           'match_latent_axes', 'mask_recovery_auroc', 'mean_iwelbo', 'model_name', 'data_ceiling', 'real_pca',
-           'split_cells', 'ceiling_metrics', 'evaluate']
+__all__ = ['PAPER_QC_TAILS', 'group_means', 'normalised_group_means', 'reference_controls', 'data_ate', 'top_genes',
+           'ate_metrics', 'discrimination_score_l1', 'interval_coverage', 'additive_prediction', 'effect_slope',
+           'target_ratio', 'pair_interactions', 'interaction_pearson', 'thresholds_at', 'flag_rates', 'qc_pass_rates',
+           'paper_qc_metrics', 'paper_qc_reference', 'paper_qc_flags', 'chunked_doublet_calls', 'paper_qc_pass_rates',
+           'de_genes', 'de_agreement', 'energy_distance', 'cell_metrics', 'basal_qc_probe_auroc',
+           'basal_perturbation_probe', 'true_ate', 'simulated_targets', 'truth_metrics', 'match_latent_axes',
+           'mask_recovery_auroc', 'mean_iwelbo', 'model_name', 'data_ceiling', 'real_pca', 'split_cells',
+           'ceiling_metrics', 'evaluate']
 
 # %% ../nbs/09_evaluate.ipynb #d1a0e7ab
-def perturbseq_normalise(counts) -> sp.csr_matrix:
-    "$\\log_2(10^4 x / \\ell + 1)$ per cell, kept sparse."
-    counts = sp.csr_matrix(counts, dtype=np.float64)
-    library = np.asarray(counts.sum(1)).ravel()
-    out = sp.csr_matrix(sp.diags(1e4 / np.maximum(library, 1)) @ counts)
-    out.data = np.log2(out.data + 1)
-    return out
-
-
 def _group_sums(values: sp.csr_matrix, codes: np.ndarray, n_groups: int) -> np.ndarray:
     "Sum of the rows of `values` per group code, as one sparse product."
     indicator = sp.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(n_groups, len(codes)))
@@ -54,13 +47,13 @@ def group_means(values: sp.csr_matrix, labels) -> pd.DataFrame:
 
 
 def normalised_group_means(counts, rows: np.ndarray, labels, size: int = 20_000) -> pd.DataFrame:
-    """`group_means` of `perturbseq_normalise` of the `rows` of `counts` (in memory or on disk), by `labels` (one per
+    """`group_means` of `log_normalise` (base 2) of the `rows` of `counts` (in memory or on disk), by `labels` (one per
     row), read `size` rows at a time."""
     codes, names = pd.factorize(np.asarray(labels, dtype=object))
     sums = np.zeros((len(names), counts.shape[1]))
     for start in range(0, len(rows), size):
         part = slice(start, start + size)
-        sums += _group_sums(perturbseq_normalise(read_rows(counts, rows[part])), codes[part], len(names))
+        sums += _group_sums(log_normalise(read_rows(counts, rows[part])), codes[part], len(names))
     return pd.DataFrame(sums / np.bincount(codes)[:, None], index=list(names))
 
 # %% ../nbs/09_evaluate.ipynb #2347071f
@@ -70,7 +63,7 @@ def reference_controls(adata, split: str | None = None, min_cells: int = 5) -> n
     The split's own controls when it has at least `min_cells`; otherwise the controls outside the
     training split. All QC-passing controls when `split` is None."""
     reg = get_registry(adata)
-    control = (adata.obs[reg.perturbation_key].astype(str).to_numpy() == reg.control_label) & (qc_matrix(adata)[0].max(1) == 0)
+    control = (adata.obs[reg.perturbation_key].astype(str).to_numpy() == reg.control_label) & (passing_cells(adata))
     if split is not None:
         cells = adata.obs[SPLIT_KEY].astype(str).to_numpy()
         own = control & (cells == split)
@@ -88,7 +81,7 @@ def data_ate(adata, split: str | None = None, min_cells: int = 5, cells: np.ndar
     data ceiling's halves)."""
     reg = get_registry(adata)
     labels = adata.obs[reg.perturbation_key].astype(str).to_numpy()
-    passing = qc_matrix(adata)[0].max(1) == 0
+    passing = passing_cells(adata)
     in_split = np.ones(adata.n_obs, bool) if split is None else adata.obs[SPLIT_KEY].astype(str).to_numpy() == split
     everyone = np.ones(adata.n_obs, bool)
     control = reference_controls(adata, split, min_cells) & (everyone if controls is None else controls)
@@ -209,9 +202,7 @@ def thresholds_at(qc: dict, k: float) -> dict:
     "The stored QC thresholds recomputed for `k` MADs (same medians and MADs)."
     out = {**qc, "k": float(k), "thresholds": {}}
     for metric, t in qc["thresholds"].items():
-        cut = t["median"] - k * t["mad"] if t["tail"] == "lower" else t["median"] + k * t["mad"]
-        value = (float(np.expm1(cut)) if t["scale"] == "log1p" else float(cut)) if t["mad"] > 0 else None
-        out["thresholds"][metric] = {**t, "k": float(k), "threshold": value}
+        out["thresholds"][metric] = {**t, **threshold_at(t["median"], t["mad"], k, t["tail"], t["scale"] == "log1p")}
     return out
 
 
@@ -264,8 +255,8 @@ def paper_qc_reference(counts, genes, metrics: pd.DataFrame | None = None) -> di
 
 def paper_qc_flags(metrics: pd.DataFrame, reference: dict, k: float) -> pd.DataFrame:
     "Cells beyond median -/+ k x MAD of `reference` (MAD 0 leaves the median as the threshold, as the released code does)."
-    return pd.DataFrame({name: (metrics[name] < r["median"] - k * r["mad"]) if r["tail"] == "lower"
-                         else (metrics[name] > r["median"] + k * r["mad"]) for name, r in reference.items()})
+    return pd.DataFrame({name: flag_outliers(metrics[name], {"tail": r["tail"], "threshold": mad_cut(r["median"], r["mad"], k, r["tail"])})
+                         for name, r in reference.items()})
 
 
 def chunked_doublet_calls(counts, labels, n_chunks: int = 10, seed: int = 0) -> np.ndarray | None:
@@ -299,13 +290,6 @@ def paper_qc_pass_rates(counts, genes, reference: dict, ks=(3, 4, 5), doublet_fl
     return out
 
 # %% ../nbs/09_evaluate.ipynb #aa95a4e2
-def log_normalise(counts) -> sp.csr_matrix:
-    "$\\log(1 + 10^4 x / \\ell)$ per cell (scanpy's `normalize_total` + `log1p`), kept sparse."
-    out = perturbseq_normalise(counts)
-    out.data = np.log1p(np.exp2(out.data) - 1)
-    return out
-
-
 def de_genes(values: sp.csr_matrix, labels, groups, control_label: str, n_top: int = 50) -> dict:
     "Per group: the `n_top` genes of largest |Wilcoxon z| against `control_label` cells, with their log fold changes."
     labels = np.asarray(labels, dtype=object)
@@ -353,7 +337,7 @@ def cell_metrics(pred_counts, pred_labels, real_counts, real_labels, perturbatio
     log-normalised cells; fitted here when None) gives the space of the energy distance."""
     from sklearn.decomposition import PCA
     rng = np.random.default_rng(seed)
-    pred_values, real_values = log_normalise(pred_counts), log_normalise(real_counts)
+    pred_values, real_values = (log_normalise(sp.csr_matrix(c), base=np.e) for c in (pred_counts, real_counts))
     pred_labels, real_labels = np.asarray(pred_labels, dtype=object), np.asarray(real_labels, dtype=object)
     if pca is None:
         fit = rng.permutation(real_values.shape[0])[:10_000]
@@ -518,18 +502,18 @@ def real_pca(adata, seed: int = 0):
     "PCA (up to 50 components) of the QC-passing real cells, log-normalised (at most 10,000 of them): the space of `energy_distance`."
     from sklearn.decomposition import PCA
     reg = get_registry(adata)
-    passing = np.flatnonzero(qc_matrix(adata)[0].max(1) == 0)
+    passing = np.flatnonzero(passing_cells(adata))
     fit = np.random.default_rng(seed).permutation(passing)[:10_000]
-    return PCA(min(50, adata.n_vars - 1, len(fit) - 1), random_state=seed).fit(log_normalise(read_rows(count_source(adata, reg.layer), fit)).toarray())
+    return PCA(min(50, adata.n_vars - 1, len(fit) - 1), random_state=seed).fit(log_normalise(read_rows(count_source(adata, reg.layer), fit), base=np.e).toarray())
 
 
-def split_cells(adata, split: str, truth: pd.DataFrame) -> np.ndarray:
-    "The real cells a split is scored on: its QC-passing cells of the perturbations in `truth`, and its reference controls."
+def split_cells(adata, split: str, perturbations) -> np.ndarray:
+    "The real cells a split is scored on: its QC-passing cells of `perturbations` (labels), and its reference controls."
     reg = get_registry(adata)
     labels = adata.obs[reg.perturbation_key].astype(str).to_numpy()
-    passing = qc_matrix(adata)[0].max(1) == 0
+    passing = passing_cells(adata)
     in_split = adata.obs[SPLIT_KEY].astype(str).to_numpy() == split
-    return (passing & in_split & np.isin(labels, truth.index)) | reference_controls(adata, split)
+    return (passing & in_split & np.isin(labels, list(perturbations))) | reference_controls(adata, split)
 
 
 def ceiling_metrics(adata, cell_level: bool = True, pca=None, seed: int = 0) -> pd.DataFrame:
@@ -548,7 +532,7 @@ def ceiling_metrics(adata, cell_level: bool = True, pca=None, seed: int = 0) -> 
             continue
         metrics = {**ate_metrics(a, b), "discrimination_score_l1": discrimination_score_l1(a, b, targets)}
         if cell_level:
-            cells = split_cells(adata, split, truth)
+            cells = split_cells(adata, split, truth.index)
             cells_a, cells_b = cells & half, cells & ~half
             metrics.update(cell_metrics(read_rows(real, np.flatnonzero(cells_a)), labels[cells_a],
                                         read_rows(real, np.flatnonzero(cells_b)), labels[cells_b], list(a.index),
@@ -630,10 +614,10 @@ def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n
     real = count_source(adata, reg.layer)
     blocks = [(qc_metrics(block, reg.genes), paper_qc_metrics(block, reg.genes)) for _, block in count_blocks(adata, reg.layer)]
     real_metrics, paper_metrics = (pd.concat(parts, ignore_index=True) for parts in zip(*blocks))
-    passing = qc_matrix(adata)[0].max(1) == 0
+    passing = passing_cells(adata)
     in_split = adata.obs[SPLIT_KEY].astype(str).to_numpy()
     held_out = in_split != "train"
-    scored = {s: split_cells(adata, s, t) for s, t in truths.items()}
+    scored = {s: split_cells(adata, s, t.index) for s, t in truths.items()}
     pca = real_pca(adata, seed) if cell_level else None
     paper_reference = paper_qc_reference(None, reg.genes, paper_metrics)
     for name, m in models.items():

@@ -20,10 +20,11 @@ import scipy.sparse as sp
 from .registry import count_blocks, count_source, get_registry, read_rows
 
 # %% auto #0
-__all__ = ['GENE_GROUPS', 'TAILS', 'LOG_SCALE', 'QC_UNS_KEY', 'METRIC_NAMES', 'qc_metrics', 'screen_qc_metrics', 'mad_threshold',
-           'flag_outliers', 'doublet_calls', 'doublet_groups', 'grouped_doublet_calls', 'qc_columns', 'annotate_qc',
-           'threshold_flags', 'stored_doublet_calls', 'apply_qc', 'stored_qc_columns', 'QCReport', 'qc_report',
-           'qc_matrix', 'CounterfactualReferences', 'sparse_row_medians', 'counterfactual_references']
+__all__ = ['GENE_GROUPS', 'TAILS', 'LOG_SCALE', 'QC_UNS_KEY', 'METRIC_NAMES', 'qc_metrics', 'screen_qc_metrics', 'mad_cut',
+           'threshold_at', 'mad_threshold', 'flag_outliers', 'doublet_calls', 'doublet_groups', 'grouped_doublet_calls',
+           'qc_columns', 'annotate_qc', 'threshold_flags', 'stored_doublet_calls', 'apply_qc', 'stored_qc_columns',
+           'QCReport', 'qc_report', 'qc_matrix', 'passing_cells', 'CounterfactualReferences', 'sparse_row_medians',
+           'counterfactual_references']
 
 # %% ../nbs/04_qc.ipynb #8e221f0c
 GENE_GROUPS = {"mt": r"^MT-", "ribo": r"^RP[SL]\d", "hb": r"^HB(?!P)[A-Z]?\d*$"}
@@ -54,14 +55,25 @@ def screen_qc_metrics(adata: ad.AnnData, layer: str | None = None, precomputed: 
                       for start, block in count_blocks(adata, layer)], ignore_index=True)
 
 # %% ../nbs/04_qc.ipynb #6228813d
-def mad_threshold(values, k: float = 3.0, tail: str = "upper", log: bool = False) -> dict:
-    "The `k`-MAD threshold of `values` on one `tail`, in the metric's own units (None when MAD is 0)."
-    x = np.log1p(np.asarray(values, dtype=float)) if log else np.asarray(values, dtype=float)
-    median = float(np.median(x)); mad = float(np.median(np.abs(x - median)))
-    cut = median - k * mad if tail == "lower" else median + k * mad
+def mad_cut(median: float, mad: float, k: float, tail: str) -> float:
+    "The MAD rule, the one place it is written: `k` MADs below the median (`tail='lower'`) or above it."
+    return median - k * mad if tail == "lower" else median + k * mad
+
+
+def threshold_at(median: float, mad: float, k: float, tail: str, log: bool = False) -> dict:
+    """A threshold from a median and a MAD (taken on the log1p scale with `log`), in the metric's own units; None when
+    the MAD is 0. What `mad_threshold` stores, and what evaluation recomputes at another `k`."""
+    cut = mad_cut(median, mad, k, tail)
     threshold = (float(np.expm1(cut)) if log else float(cut)) if mad > 0 else None
     return {"tail": tail, "threshold": threshold, "k": float(k), "median": median, "mad": mad,
             "scale": "log1p" if log else "linear"}
+
+
+def mad_threshold(values, k: float = 3.0, tail: str = "upper", log: bool = False) -> dict:
+    "The `k`-MAD threshold of `values` on one `tail`, in the metric's own units (None when MAD is 0)."
+    x = np.log1p(np.asarray(values, dtype=float)) if log else np.asarray(values, dtype=float)
+    median = float(np.median(x))
+    return threshold_at(median, float(np.median(np.abs(x - median))), k, tail, log)
 
 
 def flag_outliers(values, threshold: dict) -> np.ndarray:
@@ -321,6 +333,11 @@ def qc_matrix(adata: ad.AnnData, per_flag: bool = False) -> tuple[np.ndarray, li
         names = list(adata.uns[QC_UNS_KEY]["flags"])
         return adata.obs[[f"qc_fail_{n}" for n in names]].to_numpy(dtype=np.float32), names
     return adata.obs["qc_fail"].to_numpy(dtype=np.float32)[:, None], ["qc_fail"]
+
+
+def passing_cells(adata: ad.AnnData) -> np.ndarray:
+    "Boolean mask of the cells that pass QC (no flag of `qc_matrix` set)."
+    return qc_matrix(adata)[0].max(1) == 0
 
 # %% ../nbs/04_qc.ipynb #0cf193f9
 @dataclass

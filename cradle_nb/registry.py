@@ -20,8 +20,8 @@ import scipy.sparse as sp
 __all__ = ['UNS_KEY', 'SPLIT_KEY', 'SPLITS', 'SEPARATORS', 'check_counts', 'parse_perturbation', 'perturbation_vocabulary',
            'dosage_matrix', 'Registry', 'count_matrix', 'on_disk', 'get_counts', 'count_blocks', 'read_on_disk',
            'disk_path', 'OnDiskCounts', 'count_source', 'read_rows', 'library_sizes', 'build_registry',
-           'register_anndata', 'get_registry', 'check_split_labels', 'write_h5ad_by_rows', 'stratified_split',
-           'split_unseen_combinations', 'assign_split']
+           'register_anndata', 'get_registry', 'log_normalise', 'check_split_labels', 'write_h5ad_by_rows',
+           'stratified_split', 'split_unseen_combinations', 'assign_split']
 
 # %% ../nbs/00_registry.ipynb #421b0542
 def _cell_examples(obs_names, rows, n=3) -> str:
@@ -303,6 +303,18 @@ def get_registry(adata: ad.AnnData) -> Registry:
         raise ValueError("adata is not registered: call CradleVAE.setup_anndata(adata, perturbation_key, control_label) first "
                          "(or register_anndata for registration alone)")
     return Registry.from_dict(dict(adata.uns[UNS_KEY]))
+
+# %% ../nbs/00_registry.ipynb #ce8b3b1d
+def log_normalise(counts, base: float = 2.0, target_sum: float = 1e4):
+    r"$\log_{base}(1 + \text{target\_sum}\cdot x / \ell)$ per cell (float64); CSR in, CSR out, dense in, dense out."
+    dense = not sp.issparse(counts)
+    x = np.asarray(counts, dtype=np.float64) if dense else sp.csr_matrix(counts, dtype=np.float64)
+    scale = target_sum / np.maximum(np.asarray(x.sum(1)).ravel(), 1)
+    if dense:
+        return np.log1p(x * scale[:, None]) / np.log(base)
+    out = sp.csr_matrix(sp.diags(scale) @ x)
+    out.data = np.log1p(out.data) / np.log(base)
+    return out
 
 # %% ../nbs/00_registry.ipynb #d5b0b7e4
 def check_split_labels(split, key: str = SPLIT_KEY, required=("train", "val")) -> None:

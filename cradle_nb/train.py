@@ -27,12 +27,12 @@ from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
 from .registry import (SPLIT_KEY, UNS_KEY, Registry, assign_split, build_registry, count_source, dosage_matrix,
-                                count_matrix, disk_path, get_counts, get_registry, library_sizes, on_disk, read_on_disk,
+                                count_matrix, disk_path, get_counts, get_registry, library_sizes, log_normalise, on_disk, read_on_disk,
                                 read_rows, register_anndata, write_h5ad_by_rows)
 from .loaders import PerturbSeqDataset, epoch_buffers, log_count_statistics, make_dataloader
 from .losses import SUMMARY_KEYS, CradleModule
 from .model import ModelConfig
-from .qc import QC_UNS_KEY, annotate_qc, counterfactual_references, qc_matrix, stored_qc_columns
+from .qc import QC_UNS_KEY, annotate_qc, counterfactual_references, passing_cells, qc_matrix, stored_qc_columns
 
 # %% auto #0
 __all__ = ['TARGET_STEPS', 'SETUP_UNS_KEY', 'CHECKPOINT_FILES', 'BASAL_SOURCES', 'DEFAULT_BASAL', 'select_device',
@@ -846,7 +846,7 @@ def control_basal_states(self: CradleVAE, batch_size: int = 2048) -> tuple[torch
     (the AnnData's QC-passing controls when it holds no training cells)."""
     adata, reg = self._adata, self.registry
     labels = adata.obs[reg.perturbation_key].astype(str).to_numpy()
-    cells = self._training_cells((labels == reg.control_label) & (qc_matrix(adata)[0].max(1) == 0))
+    cells = self._training_cells((labels == reg.control_label) & (passing_cells(adata)))
     if len(cells) == 0:
         raise ValueError(f"basal='controls' needs QC-passing control cells ('{reg.control_label}') and there are none: "
                          "use basal='prior'")
@@ -917,9 +917,9 @@ def _group_means(self: CradleVAE, row, library: torch.Tensor, n_global: int | No
     "Mean log2(1e4 x counts / library + 1) of generated cells (one per entry of `library`) per global draw (rows; one row without `n_global`)."
     n = len(library)
     x = self._generate(row, n, library, artifact_free, states, n_global).clamp_min(0)
-    logged = torch.log2(1e4 * x / x.sum(-1, keepdim=True).clamp_min(1) + 1)
+    logged = torch.from_numpy(log_normalise(x.numpy()))
     groups = torch.arange(n) % (n_global or 1)
-    sums = torch.zeros(n_global or 1, logged.shape[1]).index_add_(0, groups, logged)
+    sums = torch.zeros(n_global or 1, logged.shape[1], dtype=logged.dtype).index_add_(0, groups, logged)
     return (sums / torch.bincount(groups)[:, None]).numpy()
 
 
