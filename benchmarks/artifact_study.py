@@ -16,7 +16,7 @@ import pandas as pd
 
 from cradle_nb.simulate import simulate_perturbseq
 from cradle_nb.evaluate import evaluate, model_name
-from cradle_nb.train import CradleVAE
+from cradle_nb.vae import CradleVAE
 
 RELEASED = {"counterfactual_encoding": "counterfactual"}      # the released code's form of the counterfactual term
 SIGHTED = {"encoder_sees_artifact": True}                     # the basal encoder given the artifact offset (our default before the study)

@@ -32,10 +32,11 @@ import torch
 import yaml
 
 from cradle_nb.cli import main as cli
-from cradle_nb.evaluate import additive_prediction, ate_metrics, data_ate, truth_metrics
+from cradle_nb.effects import additive_prediction, ate_metrics, data_ate
+from cradle_nb.evaluate import truth_metrics
 from cradle_nb.registry import parse_perturbation
 from cradle_nb.simulate import REGIMES, simulate_perturbseq
-from cradle_nb.train import CradleVAE
+from cradle_nb.vae import CradleVAE
 
 MODELS = {"cradle-vae": {}, "sams-vae": {"model": {"artifact_model": False}}}
 PAPER = {"model": {"basal_independence": 0.0}, "train": {"lr": 3e-4, "mask_lr": 3e-4, "global_lr": 3e-4}}

@@ -30,7 +30,8 @@ CHILD = """
 import json, os, resource, sys, time
 import anndata as ad, torch
 from cradle_nb.loaders import epoch_buffers
-from cradle_nb.train import CradleVAE, _minibatches
+from cradle_nb.vae import CradleVAE
+from cradle_nb.training import _minibatches
 path, mode, steps, batch_size, correct = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
 peak_gb = lambda: round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)
 start = time.time()

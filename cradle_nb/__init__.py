@@ -1,7 +1,7 @@
 __version__ = "0.1.0"
 
 # The public names, each imported only when first used, so that `cradle-nb --help` starts without torch.
-_PUBLIC = {"CradleVAE": "train", "simulate_perturbseq": "simulate", "load_dataset": "datasets",
+_PUBLIC = {"CradleVAE": "vae", "simulate_perturbseq": "simulate", "load_dataset": "datasets",
            "register_anndata": "registry", "annotate_qc": "qc", "qc_report": "qc", "evaluate": "evaluate"}
 __all__ = [*_PUBLIC, "__version__"]
 

@@ -92,7 +92,7 @@ def test_predict_the_test_split_with_controls(trained):
                  "--n-particles", "50", "--out", str(out))
     assert result.returncode == 0, result.stderr
     cells, screen = ad.read_h5ad(out), ad.read_h5ad(trained / "screen.h5ad")
-    from cradle_nb.train import CradleVAE
+    from cradle_nb.vae import CradleVAE
     CradleVAE.load(trained / "run", screen)
     test = set(screen.obs.loc[screen.obs["cradle_split"] == "test", "condition"].astype(str)) - {"control"}
     assert set(cells.obs["condition"]) == test | {"control"}
@@ -102,7 +102,7 @@ def test_predict_the_test_split_with_controls(trained):
 
 def test_reload_on_the_raw_file_needs_no_setup(trained):
     "The next day: the raw file and the run, nothing else; QC flags and the split come back exactly."
-    from cradle_nb.train import CradleVAE
+    from cradle_nb.vae import CradleVAE
     raw = ad.read_h5ad(trained / "screen.h5ad")
     assert "qc_fail" not in raw.obs
     model = CradleVAE.load(trained / "run", raw)
@@ -172,7 +172,7 @@ def test_train_and_predict_with_the_matrix_on_disk(trained, tmp_path):
     assert corrected.returncode == 0, corrected.stderr
     assert "(counts read from disk)" in corrected.stdout
     written = ad.read_h5ad(tmp_path / "c.h5ad")
-    from cradle_nb.train import CradleVAE
+    from cradle_nb.vae import CradleVAE
     in_memory = CradleVAE.load(out, memory).get_corrected_counts(memory)
     np.testing.assert_allclose(written.X, in_memory.X, rtol=1e-5, atol=1e-4)
     np.testing.assert_array_equal(written.layers["counts"].toarray(), memory.X.toarray())
@@ -181,7 +181,7 @@ def test_train_and_predict_with_the_matrix_on_disk(trained, tmp_path):
 def test_ctrl_c_saves_a_resumable_run(trained, tmp_path, monkeypatch, capsys):
     "Ctrl-C in the second epoch: the first is saved, the command says how to resume, and --resume continues."
     from cradle_nb.cli import main
-    from cradle_nb.train import CradleVAE
+    from cradle_nb.vae import CradleVAE
     real, calls = CradleVAE._evaluate_loss, []
     def interrupt_second(self, *args, **kwargs):
         calls.append(1)
@@ -258,7 +258,7 @@ def test_torchrun_two_ranks_write_one_run(trained, tmp_path):
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.count("saved to") == 1
-    from cradle_nb.train import CradleVAE
+    from cradle_nb.vae import CradleVAE
     assert len(CradleVAE.load(tmp_path / "run", ad.read_h5ad(trained / "screen.h5ad")).history) == 2
 
 
@@ -288,7 +288,7 @@ def test_no_command_writes_over_its_input_or_a_run_unasked(trained, tmp_path):
 
 def test_a_run_saved_from_python_works_with_every_command(trained, tmp_path):
     "One owner of the run format: CradleVAE.save writes what the commands read (with --data when it does not know its file)."
-    from cradle_nb.train import CradleVAE
+    from cradle_nb.vae import CradleVAE
     screen = ad.read_h5ad(trained / "screen.h5ad")
     CradleVAE.setup_anndata(screen, "condition", "control", doublets=False)
     model = CradleVAE(screen, n_latent=4, decoder_hidden=8, encoder_hidden=8, embedding_hidden=8)

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 
 from cradle_nb.simulate import simulate_perturbseq
-from cradle_nb.train import CradleVAE
+from cradle_nb.vae import CradleVAE
 
 
 def pseudobulk(counts: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ import torch
 
 from cradle_nb.losses import CradleModule
 from cradle_nb.model import ModelConfig
-from cradle_nb.train import DistributedError, _check_replicas, launch, union_statistics
+from cradle_nb.distributed import DistributedError, _check_replicas, launch, union_statistics
 
 CELLS, HALF = 64, 32
 
@@ -19,7 +19,7 @@ def make_module_and_batch():
     from cradle_nb.qc import counterfactual_references, qc_matrix
     from cradle_nb.registry import get_counts, dosage_matrix
     from cradle_nb.simulate import simulate_perturbseq
-    from cradle_nb.train import CradleVAE
+    from cradle_nb.vae import CradleVAE
     sim = simulate_perturbseq(n_cells=600, n_genes=60, seed=3)
     CradleVAE.setup_anndata(sim, "perturbation", "control", doublets=False)
     reg = sim.uns["cradle_nb"]
@@ -110,7 +110,7 @@ def test_a_failing_rank_stops_the_others_with_its_error():
 SCRIPT = """
 from pathlib import Path
 from cradle_nb.simulate import simulate_perturbseq
-from cradle_nb.train import CradleVAE
+from cradle_nb.vae import CradleVAE
 with open(Path(__file__).with_suffix(".runs"), "a") as runs:     # each run of this top level leaves a line
     runs.write("ran\\n")
 sim = simulate_perturbseq(n_cells=400, n_genes=40, seed=0)
@@ -145,7 +145,7 @@ def test_replicas_that_differ_are_caught():
 def test_two_ranks_train_save_and_load_in_one_process(tmp_path):
     import anndata as ad
     from cradle_nb.simulate import simulate_perturbseq
-    from cradle_nb.train import CradleVAE
+    from cradle_nb.vae import CradleVAE
     sim = simulate_perturbseq(n_cells=800, n_genes=80, seed=0)
     CradleVAE.setup_anndata(sim, "perturbation", "control", doublets=False)
     model = CradleVAE(sim, n_latent=6, decoder_hidden=16, encoder_hidden=16, embedding_hidden=8)
@@ -162,7 +162,7 @@ def test_two_ranks_train_on_a_backed_file(tmp_path):
     "Spawned ranks open the user's store on disk themselves (the counts are never copied) and read their own blocks."
     from cradle_nb.registry import read_on_disk
     from cradle_nb.simulate import simulate_perturbseq
-    from cradle_nb.train import CradleVAE
+    from cradle_nb.vae import CradleVAE
     simulate_perturbseq(n_cells=800, n_genes=80, seed=0).write_zarr(tmp_path / "screen.zarr")
     backed = read_on_disk(tmp_path / "screen.zarr")
     CradleVAE.setup_anndata(backed, "perturbation", "control", doublets=False)

@@ -65,7 +65,7 @@ def test_real_thp1_pipeline(papalexi):
 
 def test_paper_qc_protocol_on_real_cells(papalexi):
     "The released evaluation's raw-scale MAD rule on real THP-1 cells: what it can and cannot flag on this panel."
-    from cradle_nb.evaluate import paper_qc_pass_rates, paper_qc_reference
+    from cradle_nb.qc_rates import paper_qc_pass_rates, paper_qc_reference
     reference = paper_qc_reference(papalexi.X, papalexi.var_names)
     lower_cut = reference["total_counts"]["median"] - 3 * reference["total_counts"]["mad"]
     rates = paper_qc_pass_rates(papalexi.X, papalexi.var_names, reference)
@@ -82,7 +82,7 @@ def test_setup_on_a_backed_file_matches_in_memory(tmp_path):
     "setup_anndata on an AnnData opened with backed='r' reads blocks of rows and doublet groups, never the whole matrix."
     import anndata as ad
     from cradle_nb.registry import count_blocks
-    from cradle_nb.train import CradleVAE
+    from cradle_nb.vae import CradleVAE
     simulate_perturbseq(n_cells=3000, n_genes=120, seed=4).write_h5ad(tmp_path / "screen.h5ad")
     memory = ad.read_h5ad(tmp_path / "screen.h5ad")
     backed = ad.read_h5ad(tmp_path / "screen.h5ad", backed="r")
@@ -111,7 +111,7 @@ def test_training_on_a_backed_file(tmp_path, kind):
     import anndata as ad
     from cradle_nb.loaders import epoch_buffers
     from cradle_nb.registry import disk_path, read_on_disk
-    from cradle_nb.train import CradleVAE
+    from cradle_nb.vae import CradleVAE
     path = tmp_path / f"screen.{kind}"
     screen = simulate_perturbseq(n_cells=2000, n_genes=80, seed=5)
     screen.write_h5ad(path) if kind == "h5ad" else screen.write_zarr(path)
@@ -151,7 +151,7 @@ def test_evaluation_on_a_backed_file_equals_in_memory(tmp_path):
     import anndata as ad
     from cradle_nb.evaluate import evaluate
     from cradle_nb.registry import read_on_disk
-    from cradle_nb.train import CradleVAE
+    from cradle_nb.vae import CradleVAE
     path = tmp_path / "screen.h5ad"
     simulate_perturbseq(n_cells=1500, n_genes=60, seed=6).write_h5ad(path)
     memory = ad.read_h5ad(path)

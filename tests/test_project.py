@@ -43,3 +43,58 @@ def test_sidebar_lists_every_notebook():
     for nb in sorted((REPO / "nbs").rglob("*.ipynb")):
         if ".ipynb_checkpoints" not in str(nb):
             assert str(nb.relative_to(REPO / "nbs")) in sidebar, f"{nb.name} missing from nbs/sidebar.yml"
+
+
+def package_imports():
+    "Each module of the package and the package modules it imports, at the top or inside functions."
+    import ast
+    graph = {}
+    for path in sorted((REPO / "cradle_nb").glob("*.py")):
+        name = path.stem
+        if name.startswith("_"):
+            continue
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                module = node.module.removeprefix("cradle_nb.") if node.level == 0 else node.module
+                if node.level or node.module.startswith("cradle_nb."):
+                    found.add(module.split(".")[0])
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("cradle_nb."):
+                found.add(node.value.split(".")[1])      # import_module("cradle_nb.x")
+        graph[name] = found - {name}
+    return graph
+
+
+def test_the_import_graph_is_acyclic():
+    "No two modules import each other, directly or through others (imports inside functions count)."
+    graph = package_imports()
+    assert {"vae", "training", "checkpoints", "predict"} <= set(graph) and "vae" not in graph["training"]
+    state = {}
+
+    def visit(node, path):
+        if state.get(node) == "open":
+            raise AssertionError(f"import cycle: {' -> '.join(path + [node])}")
+        if state.get(node) == "done":
+            return
+        state[node] = "open"
+        for nxt in sorted(graph.get(node, ())):
+            visit(nxt, path + [node])
+        state[node] = "done"
+
+    for module in graph:
+        visit(module, [])
+
+
+def test_each_module_holds_one_concern_of_modest_size():
+    sizes = {p.name: len(p.read_text().splitlines()) for p in (REPO / "cradle_nb").glob("*.py") if p.name != "_modidx.py"}
+    assert max(sizes.values()) <= 470, sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
+
+
+def test_every_chapter_shows_output():
+    "Each chapter is committed executed, with output from code of its own (not only show_doc)."
+    import json
+    for nb in sorted((REPO / "nbs").glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(nb.read_text())["cells"]
+        shown = [c for c in cells if c["cell_type"] == "code" and c.get("outputs")
+                 and not "".join(c["source"]).startswith("show_doc")]
+        assert shown, f"{nb.name} shows no output of its own"
