@@ -15,7 +15,7 @@ from .config import MODEL_OPTIONS, TRAIN_OPTIONS, read_config
 # %% auto #0
 __all__ = ['HEADLINE', 'COMMANDS', 'read_data', 'write_metrics', 'metrics_table', 'check_output', 'cmd_train', 'read_setup',
            'screen_file', 'load_run', 'load_runs', 'cmd_evaluate', 'prediction_labels', 'heldout_cells', 'log1p_layout',
-           'ate_tables', 'cmd_predict', 'cmd_correct', 'cmd_qc', 'cmd_demo', 'build_parser', 'main']
+           'ate_tables', 'cmd_predict', 'cmd_correct', 'cmd_qc', 'cmd_demo', 'build_parser', 'is_user_error', 'main']
 
 # %% ../nbs/18_cli.ipynb #0d52f7b5
 def read_data(path: str, backed: bool = False):
@@ -432,12 +432,15 @@ def _positive_counts(args) -> None:
             raise ValueError(f"--{name.replace('_', '-')} {value}: must be a positive integer")
 
 
-def _user_errors() -> tuple:
-    "The exceptions that mean bad input (answered in one line), as opposed to bugs (which keep their traceback)."
+def is_user_error(e: Exception) -> bool:
+    """Whether `e` means bad input (answered in one line), as opposed to a bug (which keeps its traceback). The
+    package's own error types are imported only when needed, so that a refusal answers without loading torch."""
+    if isinstance(e, (ValueError, FileNotFoundError, FileExistsError)):
+        return True
     from cradle_nb.datasets import DownloadError
     from cradle_nb.distributed import DistributedError
     from cradle_nb.training import TrainingDiverged
-    return ValueError, FileNotFoundError, FileExistsError, DownloadError, TrainingDiverged, DistributedError
+    return isinstance(e, (DownloadError, TrainingDiverged, DistributedError))
 
 
 def main(argv=None) -> int:
@@ -450,7 +453,7 @@ def main(argv=None) -> int:
         print(f"cradle-nb {args.command}: interrupted", file=sys.stderr)
         return 130
     except Exception as e:
-        if not isinstance(e, _user_errors()):
+        if not is_user_error(e):
             raise
         print(f"cradle-nb {args.command}: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", file=sys.stderr)
         return 2
