@@ -14,7 +14,7 @@ __all__ = ['LIKELIHOOD_CHOICES', 'MODEL_OPTIONS', 'TRAIN_OPTIONS', 'coerce_optio
 LIKELIHOOD_CHOICES = ("nb", "poisson", "gaussian")
 
 
-# name: (kind, help). A kind is int, float, bool, str or a tuple of choices; "?" after int/float allows null (derived)
+# name: (kind, help). A kind is int, float, bool or a tuple of choices; "int?" is an int that may be null (derived)
 MODEL_OPTIONS = {
     "n_latent": ("int?", "latent dimensions (default: one per perturbation, rounded up to 8, within 32 to 200)"),
     "likelihood": (LIKELIHOOD_CHOICES, "count likelihood (default nb)"),
@@ -61,36 +61,27 @@ TRAIN_OPTIONS = {
 
 def coerce_option(name: str, value, kind):
     "`value` as the option's kind (YAML reads `1e-3` as a string), or a one-line `ValueError` naming the option."
-    if kind in ("int?", "float?") or (isinstance(kind, str) and kind.endswith("?")):
+    if kind == "int?":
         if value is None:
             return None
-        kind = int if kind == "int?" else float
+        kind = int
     if isinstance(kind, tuple):
         if str(value) in kind:
             return str(value)
         raise ValueError(f"{name}: {value!r} is not one of {', '.join(kind)}")
     if kind is bool:
-        if isinstance(value, bool):
-            return value
-        if str(value).lower() in ("true", "false"):
-            return str(value).lower() == "true"
+        if isinstance(value, bool) or str(value).lower() in ("true", "false"):
+            return value if isinstance(value, bool) else str(value).lower() == "true"
         raise ValueError(f"{name}: {value!r} is not true or false")
-    if kind is int:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ValueError(f"{name}: {value!r} is not an integer")
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError(f"{name}: {value!r} is not an integer") from None
-        if number != int(number):
-            raise ValueError(f"{name}: {value!r} is not an integer")
-        return int(number)
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"{name}: {value!r} is not a number")
     try:
-        return float(value)
-    except ValueError:
-        raise ValueError(f"{name}: {value!r} is not a number") from None
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError
+        number = float(value)
+        if kind is int and number != int(number):
+            raise ValueError
+    except (ValueError, OverflowError):
+        raise ValueError(f"{name}: {value!r} is not {'an integer' if kind is int else 'a number'}") from None
+    return int(number) if kind is int else number
 
 
 def read_config(path: str | None) -> dict:
