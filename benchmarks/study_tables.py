@@ -1,5 +1,5 @@
 """The artifact study's tables, printed as markdown from the saved results of `artifact_study.py`: the same
-`cradle_nb.study.study_table` the chapter 19_artifacts shows (mean ± sd over seeds), and the runs per variant.
+`cradle_nb.study.study_table` the chapter 20_artifacts shows (mean ± sd over seeds), and the runs per variant.
 
     python benchmarks/study_tables.py [--basal controls]
 """

@@ -26,7 +26,7 @@ from .qc import QC_UNS_KEY, stored_qc_columns
 from .registry import SPLIT_KEY, UNS_KEY, Registry, build_registry, count_matrix, disk_path, get_registry, on_disk
 
 # %% auto #0
-__all__ = ['SETUP_UNS_KEY', 'CHECKPOINT_FILES', 'CheckpointMixin']
+__all__ = ['SETUP_UNS_KEY', 'CHECKPOINT_FILES', 'CheckpointMixin', 'read_setup', 'screen_file']
 
 # %% ../nbs/11_checkpoints.ipynb #efafbed9
 SETUP_UNS_KEY = "cradle_nb_setup"
@@ -253,7 +253,7 @@ def load(cls: CheckpointMixin, path: str | os.PathLike, adata: ad.AnnData) -> Ch
     except RuntimeError as e:
         raise ValueError(f"{path / 'weights.safetensors'} does not fit the saved configuration: {e}") from None
     adata.uns[UNS_KEY] = registry.to_dict()
-    setup = json.loads((path / "setup.json").read_text())
+    setup = read_setup(path)
     if SETUP_UNS_KEY not in adata.uns:
         adata.uns[SETUP_UNS_KEY] = {k: v for k, v in setup.items() if k not in ("data", "backed") and v is not None}
     if QC_UNS_KEY not in adata.uns and model.qc:
@@ -264,3 +264,22 @@ def load(cls: CheckpointMixin, path: str | os.PathLike, adata: ad.AnnData) -> Ch
     model._optimizer_state = _unflatten_optimizer(opt_tensors, config.get("optimizer", {}))
     model.interrupted = False
     return model
+
+# %% ../nbs/11_checkpoints.ipynb #b42955d0
+def read_setup(run: str | os.PathLike) -> dict:
+    "The set-up a run was trained with (`setup.json`, written by `CradleVAE.save`)."
+    setup_file = Path(run) / "setup.json"
+    if not Path(run).is_dir():
+        raise FileNotFoundError(f"no run folder at {run}")
+    if not setup_file.exists():
+        raise FileNotFoundError(f"{setup_file} not found: is {run} a run written by CradleVAE.save or `cradle-nb train`?")
+    return json.loads(setup_file.read_text())
+
+
+def screen_file(run: str | os.PathLike, data: str | None) -> str:
+    "The screen a run is loaded on: `data`, else the file recorded in its set-up."
+    screen = data or read_setup(run).get("data")
+    if screen is None:
+        raise ValueError(f"{run} does not record its screen's file (saved from Python without data=): pass --data FILE")
+    return screen
+

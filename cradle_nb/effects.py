@@ -5,6 +5,7 @@
 # %% ../nbs/13_effects.ipynb #f0cd84ae
 from __future__ import annotations
 
+import anndata as ad
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -13,9 +14,9 @@ from .qc import passing_cells
 from .registry import SPLIT_KEY, count_source, get_registry, log_normalise, parse_perturbation, read_rows, stratified_split
 
 # %% auto #0
-__all__ = ['group_means', 'normalised_group_means', 'reference_controls', 'data_ate', 'data_ceiling', 'split_cells', 'top_genes',
-           'ate_metrics', 'discrimination_score_l1', 'interval_coverage', 'additive_prediction', 'effect_slope',
-           'target_ratio', 'pair_interactions', 'interaction_pearson']
+__all__ = ['group_means', 'normalised_group_means', 'reference_controls', 'data_ate', 'data_ceiling', 'split_cells',
+           'heldout_cells', 'top_genes', 'ate_metrics', 'discrimination_score_l1', 'interval_coverage',
+           'additive_prediction', 'effect_slope', 'target_ratio', 'pair_interactions', 'interaction_pearson']
 
 # %% ../nbs/13_effects.ipynb #d1a0e7ab
 def _group_sums(values: sp.csr_matrix, codes: np.ndarray, n_groups: int) -> np.ndarray:
@@ -97,6 +98,17 @@ def split_cells(adata, split: str, perturbations) -> np.ndarray:
     passing = passing_cells(adata)
     in_split = adata.obs[SPLIT_KEY].astype(str).to_numpy() == split
     return (passing & in_split & np.isin(labels, list(perturbations))) | reference_controls(adata, split)
+
+
+def heldout_cells(model, adata, labels: list[str]):
+    "The real cells a prediction is scored against: `split_cells` of the test split (QC-passing cells of `labels`, its reference controls)."
+    reg = model.registry
+    cells = split_cells(adata, "test", labels)
+    if not cells.any():
+        raise ValueError("the test split has no QC-passing cells of these perturbations to write with --real-out")
+    obs = adata.obs.loc[cells, [reg.perturbation_key]].astype(str)
+    return ad.AnnData(read_rows(count_source(adata, reg.layer), np.flatnonzero(cells)), obs=obs, var=pd.DataFrame(index=adata.var_names.astype(str)))
+
 
 # %% ../nbs/13_effects.ipynb #48cd0013
 def top_genes(ate: pd.DataFrame, k: int) -> np.ndarray:

@@ -10,16 +10,19 @@ from pathlib import Path
 import anndata as ad
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import torch
 from fastcore.basics import patch
 
+from .bands import EffectDraws
 from .qc import passing_cells, qc_matrix
 from .registry import (SPLIT_KEY, count_source, disk_path, dosage_matrix, log_normalise, on_disk, read_rows,
                                 write_h5ad_by_rows)
 from .training import _check_positive
 
 # %% auto #0
-__all__ = ['BASAL_SOURCES', 'DEFAULT_BASAL', 'PredictionMixin', 'perturbation_embedding_mean']
+__all__ = ['BASAL_SOURCES', 'DEFAULT_BASAL', 'CORRECTED_LIBRARIES', 'PredictionMixin', 'log1p_layout', 'ate_tables',
+           'perturbation_embedding_mean']
 
 # %% ../nbs/12_predict.ipynb #4befa756
 class PredictionMixin:
@@ -126,14 +129,18 @@ def _prediction_library(self: PredictionMixin, n: int, library_size: float | Non
 
 
 @patch
-def _group_means(self: PredictionMixin, row, library: torch.Tensor, n_global: int | None, artifact_free: bool, states) -> np.ndarray:
-    "Mean log2(1e4 x counts / library + 1) of generated cells (one per entry of `library`) per global draw (rows; one row without `n_global`)."
+def _group_means(self: PredictionMixin, row, library: torch.Tensor, n_global: int | None, artifact_free: bool,
+                 states) -> tuple[np.ndarray, np.ndarray]:
+    """Mean log2(1e4 x counts / library + 1) of generated cells (one per entry of `library`) per global draw (rows; one
+    row without `n_global`), and the variance of single cells about their draw's mean (genes)."""
     n = len(library)
     x = self._generate(row, n, library, artifact_free, states, n_global).clamp_min(0)
     logged = torch.from_numpy(log_normalise(x.numpy()))
     groups = torch.arange(n) % (n_global or 1)
-    sums = torch.zeros(n_global or 1, logged.shape[1], dtype=logged.dtype).index_add_(0, groups, logged)
-    return (sums / torch.bincount(groups)[:, None]).numpy()
+    size = torch.bincount(groups)[:, None]
+    means = torch.zeros(n_global or 1, logged.shape[1], dtype=logged.dtype).index_add_(0, groups, logged) / size
+    variance = ((logged - means[groups]) ** 2).sum(0) / max(n - len(size), 1)
+    return means.numpy(), variance.numpy()
 
 
 @patch
@@ -146,42 +153,58 @@ def predict_normalised_mean(self: PredictionMixin, perturbations, n_particles: i
     labels = [perturbations] if isinstance(perturbations, str) else list(perturbations)
     rows, states = self._dosage_rows(labels), self._basal_states(basal)
     library = self._prediction_library(n_particles, library_size, seed)
-    means = [self._group_means(row, library, None, artifact_free, states)[0] for row in rows]
+    means = [self._group_means(row, library, None, artifact_free, states)[0][0] for row in rows]
     return pd.DataFrame(np.stack(means), index=labels, columns=self.registry.genes)
 
 
 @patch
-def predict_ate(self: PredictionMixin, perturbations, n_particles: int = 2500, seed: int = 0, basal: str | None = None,
-                interval: float = 0.9, n_global: int = 50, library_size: float | None = None) -> ad.AnnData:
-    """Model average treatment effects (perturbations x genes AnnData) with an `interval` credible band.
-
-    `layers['mean']` holds the normalised means, `layers['lower']` / `layers['upper']` the band's ends: the
-    particles are shared among `n_global` draws of the global latents (masks, embeddings; at most `n_particles`),
-    the effect is estimated per draw, and the band spans the draws' central `interval`. The generated cells are
-    sequenced at the screen's own depth (library sizes drawn from its QC-passing training cells, the same draws for
-    every perturbation and the controls), so the effects are on the scale of the observed ones; `library_size` fixes
-    the depth instead (1e4 was the default before 0.2)."""
+def effect_draws(self: PredictionMixin, perturbations, n_particles: int = 2500, seed: int = 0, basal: str | None = None,
+                 n_global: int = 50, library_size: float | None = None) -> EffectDraws:
+    """The draws behind `predict_ate` (`EffectDraws`): `n_particles` generated cells per perturbation, shared among
+    `n_global` draws of the global latents (masks, embeddings; at most `n_particles`), sequenced at the screen's own
+    depth (library sizes drawn from its QC-passing training cells, the same draws for every perturbation and the
+    controls) or at `library_size`."""
     _check_positive(n_particles=n_particles, n_global=n_global)
-    if not 0 < interval < 1:
-        raise ValueError(f"interval={interval} must lie between 0 and 1")
     n_global = min(n_global, n_particles)
     torch.manual_seed(seed)
     labels = [perturbations] if isinstance(perturbations, str) else list(perturbations)
     states = self._basal_states(basal)
     library = self._prediction_library(n_particles, library_size, seed)
     rows = self._dosage_rows(labels + [self.registry.control_label])
-    control = self._group_means(rows[-1], library, None, True, states)[0]
-    draws = np.stack([self._group_means(row, library, n_global, True, states) for row in rows[:-1]])
+    control, control_variance = self._group_means(rows[-1], library, None, True, states)
+    moments = [self._group_means(row, library, n_global, True, states) for row in rows[:-1]]
+    draws = np.stack([means for means, _ in moments]) - control[0]
     weights = np.bincount(np.arange(n_particles) % n_global) / n_particles
-    mean = np.einsum("pgj,g->pj", draws, weights)
-    out = ad.AnnData((mean - control).astype(np.float32), obs=pd.DataFrame(index=labels),
+    return EffectDraws(labels, list(self.registry.genes), np.einsum("pgj,g->pj", draws, weights), draws,
+                       np.stack([variance for _, variance in moments]), control_variance, control[0])
+
+
+@patch
+def predict_ate(self: PredictionMixin, perturbations, n_particles: int = 2500, seed: int = 0, basal: str | None = None,
+                interval: float = 0.9, n_global: int = 50, library_size: float | None = None, band_scale: float = 1.0,
+                n_observed=None, n_observed_controls: int | None = None) -> ad.AnnData:
+    """Model average treatment effects (perturbations x genes AnnData) with `interval` bands (the bands chapter).
+    `layers['mean']` holds the normalised means; `layers['lower']` / `layers['upper']` the `effect` band, the draws'
+    central `interval` (`effect_draws`), their spread widened by `band_scale` (`calibrate_bands` finds it). With
+    `n_observed` (the cells a user will observe per perturbation: a number, or a mapping from perturbation to number)
+    and `n_observed_controls`, `layers['predictive_lower']` / `['predictive_upper']` hold the `predictive` band of such an
+    observed pseudobulk effect. The generated cells are sequenced at the screen's own depth, so the effects are on the
+    scale of the observed ones; `library_size` fixes the depth instead (1e4 was the default before 0.2)."""
+    if not 0 < interval < 1:
+        raise ValueError(f"interval={interval} must lie between 0 and 1")
+    draws = self.effect_draws(perturbations, n_particles, seed, basal, n_global, library_size)
+    out = ad.AnnData(draws.point.astype(np.float32), obs=pd.DataFrame(index=draws.perturbations),
                      var=pd.DataFrame(index=self.registry.genes))
-    out.layers["mean"] = mean.astype(np.float32)
-    tail = (1 - interval) / 2
-    out.layers["lower"], out.layers["upper"] = (np.quantile(draws - control, q, axis=1).astype(np.float32)
-                                                for q in (tail, 1 - tail))
-    out.uns["control_mean"] = control.astype(np.float32)
-    out.uns["interval"] = {"level": interval, "n_global": n_global, "cells_per_draw": n_particles // n_global}
+    out.layers["mean"] = (draws.point + draws.control).astype(np.float32)
+    bands = {"": draws.band(interval, band_scale)}
+    if n_observed is not None:
+        n_cells = [n_observed[p] for p in draws.perturbations] if hasattr(n_observed, "keys") else n_observed
+        bands["predictive_"] = draws.band(interval, band_scale, n_cells, n_observed_controls, seed=seed)
+    for prefix, (lower, upper) in bands.items():
+        out.layers[f"{prefix}lower"], out.layers[f"{prefix}upper"] = lower.to_numpy(np.float32), upper.to_numpy(np.float32)
+    out.uns["control_mean"] = draws.control.astype(np.float32)
+    out.uns["interval"] = {"level": interval, "n_global": draws.draws.shape[1], "cells_per_draw": n_particles // draws.draws.shape[1],
+                           "scale": float(band_scale), "bands": ["effect"] + (["predictive"] if n_observed is not None else [])}
     out.uns["library_size"] = "screen" if library_size is None else float(library_size)
     return out
 
@@ -210,6 +233,24 @@ def sample(self: PredictionMixin, perturbations, n_cells: int = 100, artifact_fr
 @patch
 def _library_pool(self: PredictionMixin) -> np.ndarray:
     return self._library_sizes(self._adata)[self._training_cells(passing_cells(self._adata))]
+
+# %% ../nbs/12_predict.ipynb #4b84b0c8
+def log1p_layout(adata) -> None:
+    "cell-eval's input scale in place: counts to `layers['counts']`, X = log1p(counts / library x 1e4) (`log_normalise`, base e)."
+    counts = sp.csr_matrix(adata.X, dtype=np.float32)
+    adata.layers["counts"] = counts.copy()
+    adata.X = log_normalise(counts, base=np.e).astype(np.float32)
+    adata.uns["log1p"] = {"base": None}                 # what scanpy's log1p records
+
+
+def ate_tables(ate) -> dict:
+    """`uns['ate']`, `uns['ate_lower']`, `uns['ate_upper']` (and `uns['ate_predictive_lower']`, `['ate_predictive_upper']`
+    when the prediction has predictive bands) of a prediction file: perturbations x genes DataFrames."""
+    layers = {"ate": None, "ate_lower": "lower", "ate_upper": "upper", "ate_predictive_lower": "predictive_lower",
+              "ate_predictive_upper": "predictive_upper"}
+    return {name: pd.DataFrame(ate.X if layer is None else ate.layers[layer], index=ate.obs_names, columns=ate.var_names)
+            for name, layer in layers.items() if layer is None or layer in ate.layers}
+
 
 # %% ../nbs/12_predict.ipynb #f6ffaaec
 @torch.no_grad()
@@ -252,18 +293,43 @@ def get_latent(self: PredictionMixin, adata: ad.AnnData | None = None, batch_siz
     return out
 
 # %% ../nbs/12_predict.ipynb #1bc04a34
+CORRECTED_LIBRARIES = ("own", "passing")
+
+
+@patch
+def corrected_library(self: PredictionMixin, adata: ad.AnnData, library: str = "own", seed: int = 0) -> np.ndarray:
+    """The library size each cell of `adata` is decoded at: its own (`"own"`), or for cells failing QC one drawn from the
+    QC-passing cells of the same perturbation (`"passing"`; all passing cells of `adata` when the perturbation has fewer
+    than 5, the training cells' when `adata` has none)."""
+    if library not in CORRECTED_LIBRARIES:
+        raise ValueError(f"library={library!r} is not one of {CORRECTED_LIBRARIES}")
+    own = self._library_sizes(adata).astype(np.float32)
+    passing = passing_cells(adata)
+    if library == "own" or passing.all():
+        return own
+    rng, out = np.random.default_rng(seed), own.copy()
+    labels = adata.obs[self.registry.perturbation_key].astype(str).to_numpy()
+    fallback = own[passing] if passing.any() else self._library_pool()
+    for label in np.unique(labels[~passing]):
+        failing = np.flatnonzero(~passing & (labels == label))
+        pool = own[passing & (labels == label)]
+        out[failing] = rng.choice(pool if len(pool) >= 5 else fallback, len(failing))
+    return out
+
+
 @patch
 @torch.no_grad()
-def corrected_blocks(self: PredictionMixin, adata: ad.AnnData | None = None, kind: str = "mean", seed: int = 0, batch_size: int = 2048):
-    "Artifact-corrected counts of `adata`'s cells a block at a time: `(first row, float32 array)`."
+def corrected_blocks(self: PredictionMixin, adata: ad.AnnData | None = None, kind: str = "mean", seed: int = 0,
+                     batch_size: int = 2048, library: str = "own"):
+    "Artifact-corrected counts of `adata`'s cells a block at a time: `(first row, float32 array)`, at `corrected_library`."
     if kind not in ("mean", "sample"):
         raise ValueError(f"kind={kind!r} is not 'mean' or 'sample'")
     adata = self._adata if adata is None else adata
+    sizes = torch.as_tensor(self.corrected_library(adata, library, seed))
     torch.manual_seed(seed)
-    library = torch.as_tensor(self._library_sizes(adata))
     generative = self.module.generative
     for start, z, d, _ in self.latent_blocks(adata, batch_size):
-        lib = library[start:start + len(z)].clamp_min(1).to(self.device)
+        lib = sizes[start:start + len(z)].clamp_min(1).to(self.device)
         logits = generative.logits(z, d)
         out = generative.distribution(logits, lib).sample() if kind == "sample" else torch.softmax(logits, -1) * lib[:, None]
         yield start, out.cpu().numpy()
@@ -271,19 +337,21 @@ def corrected_blocks(self: PredictionMixin, adata: ad.AnnData | None = None, kin
 
 @patch
 def get_corrected_counts(self: PredictionMixin, adata: ad.AnnData | None = None, kind: str = "mean", seed: int = 0,
-                         batch_size: int = 2048) -> ad.AnnData:
-    "Each cell decoded on the clean branch from its own basal state, perturbation offset and library size (X and `layers['corrected']`)."
+                         batch_size: int = 2048, library: str = "own") -> ad.AnnData:
+    """Each cell decoded on the clean branch from its own basal state and perturbation offset at `corrected_library`
+    (X and `layers['corrected']`; `obs['corrected_library']`)."""
     adata = self._adata if adata is None else adata
-    blocks = [rows for _, rows in self.corrected_blocks(adata, kind, seed, batch_size)]
+    blocks = [rows for _, rows in self.corrected_blocks(adata, kind, seed, batch_size, library)]
     corrected = np.concatenate(blocks) if blocks else np.zeros((0, len(self.registry.genes)), np.float32)
-    result = ad.AnnData(corrected, obs=adata.obs.copy(), var=pd.DataFrame(index=self.registry.genes))
+    obs = adata.obs.assign(corrected_library=self.corrected_library(adata, library, seed))
+    result = ad.AnnData(corrected, obs=obs, var=pd.DataFrame(index=self.registry.genes))
     result.layers["corrected"] = corrected
     return result
 
 
 @patch
 def write_corrected_counts(self: PredictionMixin, path, adata: ad.AnnData | None = None, kind: str = "mean", seed: int = 0,
-                           batch_size: int = 2048) -> Path:
+                           batch_size: int = 2048, library: str = "own") -> Path:
     """`get_corrected_counts` written straight to an `.h5ad` a block at a time (`write_h5ad_by_rows`), for screens
     whose corrected matrix does not fit in memory: X and `layers['corrected']` (one copy on disk), the observed counts
     in `layers['counts']`. Memory is bounded by `batch_size` cells, whether the counts are in memory or on disk."""
@@ -291,5 +359,6 @@ def write_corrected_counts(self: PredictionMixin, path, adata: ad.AnnData | None
     counts = count_source(adata, self.registry.layer)
     if on_disk(counts) and Path(path).resolve() == Path(disk_path(adata)):
         raise ValueError(f"{path} is the file the counts are read from: write the corrected counts to another file")
-    return write_h5ad_by_rows(path, adata.obs.copy(), pd.DataFrame(index=self.registry.genes),
-                              self.corrected_blocks(adata, kind, seed, batch_size), counts=counts, alias="corrected")
+    obs = adata.obs.assign(corrected_library=self.corrected_library(adata, library, seed))
+    return write_h5ad_by_rows(path, obs, pd.DataFrame(index=self.registry.genes),
+                              self.corrected_blocks(adata, kind, seed, batch_size, library), counts=counts, alias="corrected")

@@ -11,7 +11,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 # %% auto #0
-__all__ = ['MT_GENES', 'HB_GENES', 'REGIMES', 'simulated_gene_names', 'simulate_perturbseq']
+__all__ = ['MT_GENES', 'HB_GENES', 'REGIMES', 'KNOCKDOWN_ARTIFACTS', 'simulated_gene_names', 'simulate_perturbseq',
+           'simulate_knockdown_screen']
 
 # %% ../nbs/01_simulate.ipynb #895aa5c2
 MT_GENES = ["MT-ND1", "MT-ND2", "MT-CO1", "MT-CO2", "MT-ATP8", "MT-ATP6", "MT-CO3", "MT-ND3", "MT-ND4L",
@@ -166,3 +167,157 @@ def _clean_log_mean(rng, baseline, W, condition_shift, target_shift, state_cente
         counts = _nb_sample(rng, library[:, None] * rho, dispersion)
         out[c] = np.log2(1e4 * counts / np.maximum(counts.sum(1, keepdims=True), 1) + 1).mean(0)
     return out
+
+# %% ../nbs/01_simulate.ipynb #5a497999
+KNOCKDOWN_ARTIFACTS = ["none", "damaged", "doublet", "low_complexity"]
+
+
+def _knockdown_design(rng, names, baseline, n_perturbations, n_combinations, interaction_fraction, n_downstream, effect_sd):
+    """Each single's log fold changes over genes: its target (a gene of the upper half by baseline expression, as a
+    screen targets expressed genes) knocked down to 5-30 %, `n_downstream` genes moved through a sparse network and a
+    weaker second layer; pairs, and the interacting pairs' kind (synergy, buffering, new genes)."""
+    regular = np.flatnonzero([g.startswith("GENE") for g in names])
+    expressed = regular[baseline[regular] >= np.median(baseline[regular])]
+    if len(expressed) < n_perturbations or len(regular) < n_perturbations + n_downstream:
+        raise ValueError(f"n_genes={len(names)} leaves {len(regular)} regular genes: too few for {n_perturbations} targets "
+                         f"and {n_downstream} downstream genes each")
+    targets = rng.choice(expressed, n_perturbations, replace=False)
+    lfc = np.zeros((n_perturbations, len(names)))
+    for p, target in enumerate(targets):
+        lfc[p, rng.choice(regular[regular != target], n_downstream, replace=False)] += rng.normal(0, effect_sd, n_downstream)
+        lfc[p, rng.choice(regular, n_downstream, replace=False)] += rng.normal(0, 0.4 * effect_sd, n_downstream)
+        lfc[p, target] = np.log(rng.uniform(0.05, 0.3))
+    pairs = list(dict.fromkeys(tuple(sorted(rng.choice(n_perturbations, 2, replace=False))) for _ in range(4 * n_combinations)))
+    pairs = pairs[:n_combinations]
+    kinds = {}
+    for j in rng.permutation(len(pairs))[: int(round(interaction_fraction * len(pairs)))]:
+        kinds[pairs[j]] = ["synergy", "buffering", "new genes"][rng.integers(3)]
+    return targets, lfc, pairs, kinds
+
+
+def _pair_lfc(pair, lfc, kind, rng_new, regular, effect_sd) -> np.ndarray:
+    "A pair's log fold changes: the sum of its singles', changed by its interaction (the targets' knockdowns are kept)."
+    total = lfc[list(pair)].sum(0)
+    own = lfc[list(pair)].min(0) < np.log(0.31)           # the knocked-down targets themselves
+    if kind == "synergy":
+        total = np.where(own, total, 1.8 * total)
+    elif kind == "buffering":
+        total = np.where(own, total, 0.35 * total)
+    elif kind == "new genes":
+        total[rng_new.choice(regular, 15, replace=False)] += rng_new.normal(0, 1.5 * effect_sd, 15)
+    return total
+
+
+def _basal_programs(rng, names, baseline_sd, n_rare):
+    "Baseline log-rates, a trajectory (sigmoids of pseudotime), a cell cycle (cosines of its phase) and a rare on/off group."
+    regular = np.flatnonzero([g.startswith("GENE") for g in names])
+    baseline = rng.normal(0, baseline_sd, len(names))
+    baseline[[j for j, g in enumerate(names) if g.startswith("MT-")]] += 2.3
+    baseline[[j for j, g in enumerate(names) if g.startswith(("RPS", "RPL"))]] += 2.0
+    baseline[[names.index(g) for g in HB_GENES]] = -6.0
+    trajectory = rng.normal(0, 1.0, len(names)) * np.isin(np.arange(len(names)), regular) * (rng.random(len(names)) < 0.3)
+    midpoint = rng.uniform(0, 1, len(names))
+    cycle = rng.normal(0, 0.8, len(names)) * np.isin(np.arange(len(names)), regular) * (rng.random(len(names)) < 0.1)
+    phase = rng.uniform(0, 2 * np.pi, len(names))
+    rare = rng.choice(regular, n_rare, replace=False)
+    baseline[rare] = -6.0
+    return baseline, trajectory, midpoint, cycle, phase, rare
+
+
+def _knockdown_rates(rng, n, basal, lfc, rare_fraction) -> np.ndarray:
+    """Expression profiles (rows sum to 1) of `n` clean cells: basal programs at random pseudotime and phase, plus their
+    conditions' log fold changes `lfc` (a row per cell, or one row for all)."""
+    baseline, trajectory, midpoint, cycle, phase, rare = basal
+    t, theta = rng.uniform(0, 1, n), rng.uniform(0, 2 * np.pi, n)
+    logits = (baseline + trajectory / (1 + np.exp(-(t[:, None] - midpoint) / 0.1)) + cycle * np.cos(theta[:, None] - phase)
+              + (0.5 + t[:, None]) * lfc)           # effects grow along the trajectory
+    logits[np.ix_(rng.random(n) < rare_fraction, rare)] += 9.0
+    rho = np.exp(logits - logits.max(1, keepdims=True))
+    return rho / rho.sum(1, keepdims=True)
+
+
+def simulate_knockdown_screen(n_cells: int = 6000, n_genes: int = 500, n_perturbations: int = 12, n_combinations: int = 16,
+                              interaction_fraction: float = 0.25, control_fraction: float = 0.15, n_downstream: int = 25,
+                              effect_sd: float = 0.8, damaged_fraction: float = 0.06, doublet_fraction: float = 0.04,
+                              low_complexity_fraction: float = 0.03, ambient: float = 0.05, n_rare: int = 10,
+                              rare_fraction: float = 0.05, mean_library: float = 2000.0, library_sd: float = 0.4,
+                              baseline_sd: float = 1.0, dispersion: float = 5.0, n_truth_cells: int = 2000,
+                              chunk_size: int = 10000, seed: int = 0) -> ad.AnnData:
+    """A second simulated CRISPRi screen whose generative mechanics share nothing with `simulate_perturbseq`'s.
+
+    Cells lie on a trajectory and a cell cycle (no linear latent space). A perturbation knocks its target gene down
+    and moves downstream genes through a sparse network, more strongly late in the trajectory; pairs add their log
+    fold changes except the interacting ones (synergy, buffering, or genes neither single moves). Artifacts:
+    `damaged` cells lose cytoplasmic RNA (each non-MT molecule kept with probability 0.1-0.4, so the MT share rises),
+    `doublet`s are heterotypic (a cell plus a cell of another condition), `low_complexity` cells express a few
+    genes only; every cell takes up ambient RNA (a Beta share with mean `ambient`, from the mean profile).
+    `n_rare` genes are off in all but `rare_fraction` of cells, as the 4 HB genes are in nearly all.
+    uns["simulation"] holds what `simulate_perturbseq` writes for effects (`conditions`, `clean_mean` of
+    artifact-free, ambient-free cells at the screen's depth, `single_perturbations`, `targets`, `interactions`),
+    plus `interaction_kinds`; there are no true masks."""
+    rng = np.random.default_rng(seed)
+    names = simulated_gene_names(n_genes)
+    regular = np.flatnonzero([g.startswith("GENE") for g in names])
+    basal = _basal_programs(rng, names, baseline_sd, n_rare)
+    targets, lfc, pairs, kinds = _knockdown_design(rng, names, basal[0], n_perturbations, n_combinations,
+                                                   interaction_fraction, n_downstream, effect_sd)
+    rng_new = np.random.default_rng([seed, 3])
+    singles = [f"P{j + 1:02d}" for j in range(n_perturbations)]
+    conditions = [()] + [(p,) for p in range(n_perturbations)] + pairs
+    labels = ["control"] + singles + ["+".join(singles[p] for p in pair) for pair in pairs]
+    condition_lfc = np.stack([np.zeros(n_genes)] + [lfc[p] for p in range(n_perturbations)]
+                             + [_pair_lfc(pair, lfc, kinds.get(pair), rng_new, regular, effect_sd) for pair in pairs])
+    weights = np.r_[control_fraction, np.full(len(conditions) - 1, (1 - control_fraction) / (len(conditions) - 1))]
+    condition = rng.choice(len(conditions), n_cells, p=weights)
+    fractions = [damaged_fraction, doublet_fraction, low_complexity_fraction]
+    artifact = rng.choice(4, n_cells, p=[1 - sum(fractions)] + fractions)
+    is_mt = np.array([g.startswith("MT-") for g in names])
+    ribosomal = np.array([g.startswith(("RPS", "RPL")) for g in names])
+    chunks = []
+    for start in range(0, n_cells, chunk_size):
+        rows = np.arange(start, min(start + chunk_size, n_cells))
+        rho = _knockdown_rates(rng, len(rows), basal, condition_lfc[condition[rows]], rare_fraction)
+        library = rng.lognormal(np.log(mean_library), library_sd, len(rows))
+        few = np.flatnonzero(artifact[rows] == 3)
+        for i in few:                   # ribosomal genes and a few others; the MT share is kept
+            keep = ribosomal.copy(); keep[rng.choice(regular, max(3, len(regular) // 30), replace=False)] = True
+            rest = rho[i] * keep
+            rho[i] = rho[i] * is_mt + rest * (1 - rho[i, is_mt].sum()) / rest.sum()
+        library[few] *= 0.5
+        counts = _nb_sample(rng, library[:, None] * rho, dispersion)
+        damaged = np.flatnonzero(artifact[rows] == 1)
+        keep = rng.uniform(0.1, 0.4, len(damaged))[:, None]
+        counts[np.ix_(damaged, ~is_mt)] = rng.binomial(counts[np.ix_(damaged, ~is_mt)].astype(np.int64), keep)
+        doublet = np.flatnonzero(artifact[rows] == 2)
+        clean = np.flatnonzero(artifact[rows] == 0)
+        for i in doublet:
+            others = clean[condition[rows][clean] != condition[rows][i]]
+            counts[i] += counts[rng.choice(others)]
+        soup = rho[clean].mean(0)
+        share = rng.beta(2, 2 / ambient - 2, len(rows))
+        counts += rng.poisson(share[:, None] * counts.sum(1, keepdims=True) * soup).astype(np.float32)
+        chunks.append(sp.csr_matrix(counts))
+    clean_mean = np.stack([_knockdown_clean_mean(rng, basal, row, n_truth_cells, rare_fraction, mean_library, library_sd,
+                                                 dispersion) for row in condition_lfc])
+    names_of = np.array(KNOCKDOWN_ARTIFACTS)
+    obs = pd.DataFrame({"perturbation": pd.Categorical(np.asarray(labels)[condition], categories=labels),
+                        "artifact": pd.Categorical(names_of[artifact], categories=KNOCKDOWN_ARTIFACTS),
+                        "is_artifact": artifact > 0}, index=[f"cell{j}" for j in range(n_cells)])
+    adata = ad.AnnData(sp.vstack(chunks, format="csr"), obs=obs, var=pd.DataFrame(index=names))
+    interacting = {"+".join(singles[p] for p in pair): kind for pair, kind in kinds.items()}
+    adata.uns["simulation"] = {
+        "simulator": "knockdown", "conditions": labels, "clean_mean": clean_mean, "single_perturbations": singles,
+        "targets": {p: names[g] for p, g in zip(singles, targets)}, "interactions": list(interacting),
+        "interaction_kinds": interacting, "rare_genes": [names[g] for g in basal[-1]],
+        "params": dict(n_downstream=n_downstream, effect_sd=effect_sd, dispersion=dispersion, mean_library=mean_library,
+                       damaged_fraction=damaged_fraction, doublet_fraction=doublet_fraction,
+                       low_complexity_fraction=low_complexity_fraction, ambient=ambient, seed=seed)}
+    return adata
+
+
+def _knockdown_clean_mean(rng, basal, lfc, n_cells, rare_fraction, mean_library, library_sd, dispersion) -> np.ndarray:
+    "Monte-Carlo mean of log2(1e4 x counts / library + 1) of clean, ambient-free cells of one condition at the screen's depth."
+    rho = _knockdown_rates(rng, n_cells, basal, lfc[None], rare_fraction)
+    counts = _nb_sample(rng, rng.lognormal(np.log(mean_library), library_sd, n_cells)[:, None] * rho, dispersion)
+    return np.log2(1e4 * counts / np.maximum(counts.sum(1, keepdims=True), 1) + 1).mean(0)
+

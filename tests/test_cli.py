@@ -75,7 +75,8 @@ def test_evaluate_several_runs_in_one_table(trained):
 
 def test_predict_writes_generated_cells(trained):
     out = trained / "pred.h5ad"
-    result = run("predict", str(trained / "run"), "--perturbations", "P01+P02,P03", "--n-cells", "7", "--n-particles", "20", "--out", str(out))
+    result = run("predict", str(trained / "run"), "--perturbations", "P01+P02,P03", "--n-cells", "7", "--n-particles", "20",
+                 "--n-observed", "30", "--out", str(out))
     assert result.returncode == 0, result.stderr
     cells = ad.read_h5ad(out)
     assert cells.shape == (14, 100) and (cells.X >= 0).all()
@@ -83,6 +84,10 @@ def test_predict_writes_generated_cells(trained):
     ate, lower, upper = (cells.uns[k] for k in ("ate", "ate_lower", "ate_upper"))
     assert list(ate.index) == ["P01+P02", "P03"] and list(ate.columns) == list(cells.var_names)
     assert lower.shape == (2, 100) and (lower.to_numpy() <= upper.to_numpy()).all()
+    # calibrated on the validation cells by default, and the predictive band of 30 observed cells is the wider
+    assert "the factor the validation cells ask for" in result.stdout
+    width = lambda kind: (cells.uns[f"ate_{kind}upper"] - cells.uns[f"ate_{kind}lower"]).to_numpy().mean()
+    assert width("predictive_") > width("")
 
 
 def test_predict_the_test_split_with_controls(trained):
@@ -107,7 +112,7 @@ def test_reload_on_the_raw_file_needs_no_setup(trained):
     assert "qc_fail" not in raw.obs
     model = CradleVAE.load(trained / "run", raw)
     first = ad.read_h5ad(trained / "screen.h5ad")
-    from cradle_nb.cli import read_setup
+    from cradle_nb.checkpoints import read_setup
     setup = read_setup(trained / "run")           # setup_anndata's own arguments, and where the screen is
     CradleVAE.setup_anndata(first, **{k: v for k, v in setup.items() if k not in ("data", "backed")})
     assert (raw.obs["qc_fail"].to_numpy() == first.obs["qc_fail"].to_numpy()).all()
@@ -127,6 +132,12 @@ def test_correct_writes_corrected_and_observed_counts(trained):
     onto_screen = run("correct", str(trained / "run"), "--out", str(trained / "screen.h5ad"))
     assert onto_screen.returncode == 2 and "is the input screen" in onto_screen.stderr
     assert (trained / "screen.h5ad").read_bytes() == before
+    from cradle_nb.cli import main                  # --library passing: failing cells decoded at a passing cell's depth
+    assert main(["correct", str(trained / "run"), "--out", str(trained / "restored.h5ad"), "--library", "passing"]) == 0
+    restored = ad.read_h5ad(trained / "restored.h5ad")
+    fail, own = restored.obs["qc_fail"].to_numpy(bool), np.asarray(screen.X.sum(1)).ravel()
+    np.testing.assert_allclose(restored.obs["corrected_library"].to_numpy()[~fail], own[~fail])
+    assert np.median(restored.obs["corrected_library"].to_numpy()[fail]) > 1.5 * np.median(own[fail])
 
 
 def test_qc_report_command(trained, tmp_path):
@@ -321,7 +332,7 @@ def test_the_same_seed_gives_the_same_weights_and_the_config_seed_holds(trained,
         assert run("train", *common, "--out", str(tmp_path / name)).returncode == 0
     a, b = (load_file(tmp_path / name / "weights.safetensors") for name in ("a", "b"))
     assert all(torch.equal(a[k], b[k]) for k in a)
-    assert json.loads((tmp_path / "a" / "setup.json").read_text())["seed"] == 7     # --seed given wins: 18_cli tests it
+    assert json.loads((tmp_path / "a" / "setup.json").read_text())["seed"] == 7     # --seed given wins: 19_cli tests it
 
 
 def test_data_parallel_with_the_users_split_and_batch_columns(trained, tmp_path):
