@@ -1,5 +1,6 @@
 """The artifact study's tables, printed as markdown from the saved results of `artifact_study.py`: the same
-`cradle_nb.study.study_table` the chapter 20_artifacts shows (mean ± sd over seeds), and the runs per variant.
+`cradle_nb.study.study_table` the chapter 20_artifacts shows (mean ± sd over seeds), and the runs per variant; then
+the claims with the defaults from `artifact_claims.py` (`cradle_nb.study.claims_table`), one table per screen.
 
     python benchmarks/study_tables.py [--basal controls]
 """
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cradle_nb.study import runs_of, study_table
+from cradle_nb.study import claims_table, runs_of, study_table
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -29,3 +30,8 @@ if __name__ == "__main__":
         if path.exists():
             results = pd.read_csv(path)
             print(f"{name}:\n{markdown(study_table(results, args.basal))}\n\n{markdown(runs_of(results))}\n")
+    claims = RESULTS / "artifact_claims.csv"
+    if claims.exists():
+        table = claims_table(pd.read_csv(claims))
+        for dataset in table.index.get_level_values("dataset").unique():
+            print(f"claims with the defaults, {dataset}:\n{markdown(table.loc[dataset].T)}\n")

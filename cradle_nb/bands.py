@@ -75,15 +75,22 @@ SCALE_GRID = np.geomspace(1.0, 100.0, 49)
 
 def calibration_scale(draws: EffectDraws, observed: pd.DataFrame, n_cells, n_controls: float, interval: float = 0.9,
                       grid=None, seed: int = 0) -> float:
-    """Split-conformal widening: the smallest `scale` of the grid at which the `predictive` bands cover at least
-    `interval` of the `observed` effects (the same perturbations; held-out cells of perturbations the model did not
-    score itself on). 1 when the bands already cover; the grid's end (default `SCALE_GRID`, 1 to 100) when none does."""
+    """Split-conformal widening: the smallest `scale` of the grid (default `SCALE_GRID`, 1 to 100) at which the
+    `predictive` bands cover at least `interval` of the `observed` effects (the same perturbations, observed on cells
+    the model was not trained on), found by bisection (coverage grows with the scale). 1 when the bands already cover;
+    the grid's end when none does."""
+    grid = SCALE_GRID if grid is None else np.asarray(grid)
     draws, n_cells = draws.take(list(observed.index)), np.asarray(n_cells, dtype=float)
-    for scale in SCALE_GRID if grid is None else grid:
-        lower, upper = draws.band(interval, scale, n_cells, n_controls, seed=seed)
-        if interval_coverage(lower, upper, observed) >= interval:
-            return float(scale)
-    return float((SCALE_GRID if grid is None else grid)[-1])
+    covers = lambda scale: interval_coverage(*draws.band(interval, scale, n_cells, n_controls, seed=seed), observed) >= interval
+    if covers(grid[0]):
+        return float(grid[0])
+    if not covers(grid[-1]):
+        return float(grid[-1])
+    low, high = 0, len(grid) - 1
+    while high - low > 1:                       # grid[low] does not cover, grid[high] does
+        middle = (low + high) // 2
+        low, high = (low, middle) if covers(grid[middle]) else (middle, high)
+    return float(grid[high])
 
 
 def observed_counts(adata, split: str, perturbations) -> tuple[pd.Series, int]:

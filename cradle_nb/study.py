@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['KEY_METRICS', 'study_table', 'runs_of']
+__all__ = ['KEY_METRICS', 'CLAIMS', 'RISE', 'study_table', 'runs_of', 'flag_rise', 'claims_table']
 
 # %% ../nbs/20_artifacts.ipynb #49a792c2
 KEY_METRICS = [("generated", "paper_qc_pass_rate_k3", "paper QC pass (k=3)"), ("generated", "qc_pass_rate_k3", "our QC pass (k=3)"),
@@ -38,3 +38,44 @@ def runs_of(results: pd.DataFrame) -> pd.DataFrame:
     "Per variant of a study: seeds, mean epochs, best epoch and training seconds."
     return results.groupby("variant").agg(seeds=("seed", "nunique"), epochs=("epochs", "mean"), best_epoch=("best_epoch", "mean"),
                                           train_s=("train_seconds", "mean")).round(1)
+
+# %% ../nbs/20_artifacts.ipynb #4cdea0a0
+CLAIMS = {"failing, corrected: MT flag": ("corrected-failing", "qc_flag_rate_pct_mt_k3"),
+          "failing, at a passing cell's library: QC pass": ("corrected-failing-restored", "qc_pass_rate_k3"),
+          "clean branch: paper QC pass": ("generated", "paper_qc_pass_rate_k3"),
+          "basal QC probe AUROC": ("test", "basal_qc_probe_auroc"),
+          "effect band on the truth": ("test", "ate_interval_coverage90"),
+          "effect band on the truth, calibrated": ("test", "ate_interval_coverage90_calibrated"),
+          "predictive band on observations": ("test", "predictive_interval_coverage90_observed"),
+          "predictive band on observations, calibrated": ("test", "predictive_interval_coverage90_observed_calibrated")}
+RISE = "passing, corrected: largest flag rise"
+
+
+def flag_rise(results: pd.DataFrame) -> pd.DataFrame:
+    """Per screen, seed and model: the largest rise of a flag rate (k = 3) of corrected passing cells over the real cells'
+    rate of the same flag, and that flag."""
+    rates = results[results["metric"].str.fullmatch(r"qc_flag_rate_.+_k3")]
+    real = rates[(rates["model"] == "data") & (rates["split"] == "real")].set_index(["dataset", "seed", "metric"])["value"]
+    corrected = rates[rates["split"] == "corrected-passing"].copy()
+    corrected["rise"] = corrected["value"].to_numpy() - real.reindex(pd.MultiIndex.from_frame(corrected[["dataset", "seed", "metric"]])).to_numpy()
+    worst = corrected.loc[corrected.groupby(["dataset", "seed", "model"])["rise"].idxmax()]
+    return worst.assign(flag=worst["metric"].str.slice(len("qc_flag_rate_"), -len("_k3")))[["dataset", "seed", "model", "rise", "flag"]]
+
+
+def claims_table(results: pd.DataFrame, models=("cradle-vae", "sams-vae", "cradle-vae-beta0")) -> pd.DataFrame:
+    """The claims of the artifact branch and the bands, one row per screen and model (and the real cells), mean +- sd
+    over seeds: `CLAIMS` and the largest flag rise of corrected passing cells (`flag_rise`); basal states from encoded
+    controls when the records hold both sources."""
+    results = results[results["basal"] == "controls"] if "basal" in results else results
+    parts = [results[(results["split"] == split) & (results["metric"] == metric)].assign(column=label)
+             for label, (split, metric) in CLAIMS.items()]
+    real = results[(results["model"] == "data") & (results["split"] == "real")]
+    parts += [real[real["metric"] == metric].assign(column=label, model="real cells")
+              for label, metric in (("failing, corrected: MT flag", "qc_flag_rate_pct_mt_k3"),
+                                    ("clean branch: paper QC pass", "paper_qc_pass_rate_k3"))]
+    parts.append(flag_rise(results).rename(columns={"rise": "value"}).assign(column=RISE))
+    rows = pd.concat(parts, ignore_index=True)
+    rows = rows[rows["model"].isin([*models, "real cells"])]
+    stats = rows.groupby(["dataset", "model", "column"])["value"].agg(["mean", "std", "count"])
+    cell = lambda r: "" if np.isnan(r["mean"]) else f"{r['mean']:.3f}" + ("" if r["count"] < 2 else f" ± {r['std']:.3f}")
+    return stats.apply(cell, axis=1).unstack("column").reindex(columns=[*CLAIMS, RISE]).fillna("")
