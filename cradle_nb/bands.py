@@ -114,7 +114,7 @@ def calibrate_bands(model, adata, split: str = "val", interval: float = 0.9, n_p
 
 
 def band_coverage(draws: EffectDraws, adata, observed: pd.DataFrame, split: str, truth: pd.DataFrame | None = None,
-                  scale: float = 1.0, interval: float = 0.9, suffix: str = "") -> dict:
+                  scale: float = 1.0, interval: float = 0.9) -> dict:
     """Coverage of both bands at `scale` on the `observed` effects of `split`: `ate_interval_coverage90` (the `effect`
     band against the true effects `truth` of a simulated screen, else against the observed ones),
     `ate_interval_coverage90_observed`, and `predictive_interval_coverage90_observed` (the `predictive` band, for each
@@ -125,6 +125,6 @@ def band_coverage(draws: EffectDraws, adata, observed: pd.DataFrame, split: str,
     n_cells, n_controls = observed_counts(adata, split, observed.index)
     p_lower, p_upper = draws.band(interval, scale, n_cells.to_numpy(), n_controls)
     on_observed = interval_coverage(lower, upper, observed)
-    return {f"ate_interval_coverage{level}{suffix}": on_observed if truth is None else interval_coverage(lower, upper, truth.loc[observed.index]),
-            f"ate_interval_coverage{level}_observed{suffix}": on_observed,
-            f"predictive_interval_coverage{level}_observed{suffix}": interval_coverage(p_lower, p_upper, observed)}
+    return {f"ate_interval_coverage{level}": on_observed if truth is None else interval_coverage(lower, upper, truth.loc[observed.index]),
+            f"ate_interval_coverage{level}_observed": on_observed,
+            f"predictive_interval_coverage{level}_observed": interval_coverage(p_lower, p_upper, observed)}

@@ -337,8 +337,9 @@ def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n
         scale = calibration_scale(d, truths["val"], *observed_counts(adata, "val", truths["val"].index), seed=seed) if "val" in truths else 1.0
         add(name, "all", {"band_scale": scale})
         for split, truth in truths.items():
-            add(name, split, {**band_coverage(d, adata, truth, split, truth_all if simulated else None),
-                              **band_coverage(d, adata, truth, split, truth_all if simulated else None, scale, suffix="_calibrated")})
+            raw = band_coverage(d, adata, truth, split, truth_all if simulated else None)
+            wide = raw if scale == 1.0 else band_coverage(d, adata, truth, split, truth_all if simulated else None, scale)
+            add(name, split, {**raw, **{f"{k}_calibrated": v for k, v in wide.items()}})
     real = count_source(adata, reg.layer)
     blocks = [(qc_metrics(block, reg.genes), paper_qc_metrics(block, reg.genes)) for _, block in count_blocks(adata, reg.layer)]
     real_metrics, paper_metrics = (pd.concat(parts, ignore_index=True) for parts in zip(*blocks))

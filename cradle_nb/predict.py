@@ -320,12 +320,13 @@ def corrected_library(self: PredictionMixin, adata: ad.AnnData, library: str = "
 @patch
 @torch.no_grad()
 def corrected_blocks(self: PredictionMixin, adata: ad.AnnData | None = None, kind: str = "mean", seed: int = 0,
-                     batch_size: int = 2048, library: str = "own"):
-    "Artifact-corrected counts of `adata`'s cells a block at a time: `(first row, float32 array)`, at `corrected_library`."
+                     batch_size: int = 2048, sizes: np.ndarray | None = None):
+    """Artifact-corrected counts of `adata`'s cells a block at a time: `(first row, float32 array)`, decoded at library
+    `sizes` (one per cell, from `corrected_library`; default: each cell's own)."""
     if kind not in ("mean", "sample"):
         raise ValueError(f"kind={kind!r} is not 'mean' or 'sample'")
     adata = self._adata if adata is None else adata
-    sizes = torch.as_tensor(self.corrected_library(adata, library, seed))
+    sizes = torch.as_tensor(self._library_sizes(adata) if sizes is None else sizes)
     torch.manual_seed(seed)
     generative = self.module.generative
     for start, z, d, _ in self.latent_blocks(adata, batch_size):
@@ -341,9 +342,10 @@ def get_corrected_counts(self: PredictionMixin, adata: ad.AnnData | None = None,
     """Each cell decoded on the clean branch from its own basal state and perturbation offset at `corrected_library`
     (X and `layers['corrected']`; `obs['corrected_library']`)."""
     adata = self._adata if adata is None else adata
-    blocks = [rows for _, rows in self.corrected_blocks(adata, kind, seed, batch_size, library)]
+    sizes = self.corrected_library(adata, library, seed)
+    blocks = [rows for _, rows in self.corrected_blocks(adata, kind, seed, batch_size, sizes)]
     corrected = np.concatenate(blocks) if blocks else np.zeros((0, len(self.registry.genes)), np.float32)
-    obs = adata.obs.assign(corrected_library=self.corrected_library(adata, library, seed))
+    obs = adata.obs.assign(corrected_library=sizes)
     result = ad.AnnData(corrected, obs=obs, var=pd.DataFrame(index=self.registry.genes))
     result.layers["corrected"] = corrected
     return result
@@ -359,6 +361,6 @@ def write_corrected_counts(self: PredictionMixin, path, adata: ad.AnnData | None
     counts = count_source(adata, self.registry.layer)
     if on_disk(counts) and Path(path).resolve() == Path(disk_path(adata)):
         raise ValueError(f"{path} is the file the counts are read from: write the corrected counts to another file")
-    obs = adata.obs.assign(corrected_library=self.corrected_library(adata, library, seed))
-    return write_h5ad_by_rows(path, obs, pd.DataFrame(index=self.registry.genes),
-                              self.corrected_blocks(adata, kind, seed, batch_size, library), counts=counts, alias="corrected")
+    sizes = self.corrected_library(adata, library, seed)
+    return write_h5ad_by_rows(path, adata.obs.assign(corrected_library=sizes), pd.DataFrame(index=self.registry.genes),
+                              self.corrected_blocks(adata, kind, seed, batch_size, sizes), counts=counts, alias="corrected")
