@@ -21,8 +21,9 @@ __all__ = ['SCALE_GRID', 'EffectDraws', 'calibration_scale', 'observed_counts', 
 class EffectDraws:
     """What a model's effect bands are made of, for `perturbations` x `genes`: the point effects, `n_global` draws of
     each effect (one per draw of the global latents), the variance of single generated cells about their draw's mean
-    (`cell_variance`, and `control_variance` for the controls), and the control mean, all on the log2(1e4 x / l + 1)
-    scale. Written by `CradleVAE.effect_draws`; `predict_ate` turns it into an AnnData."""
+    (`cell_variance`, and `control_variance` for the controls), the control mean, all on the log2(1e4 x / l + 1)
+    scale, and `cells_per_draw`: how many generated cells each draw's effect is the mean of (None: exact means).
+    Written by `CradleVAE.effect_draws`; `predict_ate` turns it into an AnnData."""
     perturbations: list
     genes: list
     point: np.ndarray              # perturbations x genes
@@ -30,6 +31,7 @@ class EffectDraws:
     cell_variance: np.ndarray      # perturbations x genes
     control_variance: np.ndarray   # genes
     control: np.ndarray            # genes
+    cells_per_draw: float | None = None
 
     def frame(self, values: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(values, index=list(self.perturbations), columns=list(self.genes))
@@ -39,6 +41,16 @@ class EffectDraws:
         rows = [list(self.perturbations).index(p) for p in perturbations]
         return replace(self, perturbations=list(perturbations), point=self.point[rows], draws=self.draws[rows],
                        cell_variance=self.cell_variance[rows])
+
+    def noise_share(self) -> np.ndarray:
+        """Per perturbation and gene, the share of the draws' variance about the point that is the Monte-Carlo noise of
+        their `cells_per_draw` generated cells, $\\sigma^2_{pg} / (m\\, v_{pg})$ clipped to [0, 1] (0 for exact draws):
+        the part of the effect band that says nothing about the posterior."""
+        if self.cells_per_draw is None:
+            return np.zeros_like(self.point)
+        spread = ((self.draws - self.point[:, None]) ** 2).mean(1)
+        noise = self.cell_variance / self.cells_per_draw
+        return np.clip(noise / np.maximum(spread, 1e-12), 0.0, 1.0)
 
     def sampling_sd(self, n_cells, n_controls: float) -> np.ndarray:
         """Standard deviation (perturbations x genes) of an observed pseudobulk effect around the population effect:

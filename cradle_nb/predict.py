@@ -176,7 +176,7 @@ def effect_draws(self: PredictionMixin, perturbations, n_particles: int = 2500, 
     draws = np.stack([means for means, _ in moments]) - control[0]
     weights = np.bincount(np.arange(n_particles) % n_global) / n_particles
     return EffectDraws(labels, list(self.registry.genes), np.einsum("pgj,g->pj", draws, weights), draws,
-                       np.stack([variance for _, variance in moments]), control_variance, control[0])
+                       np.stack([variance for _, variance in moments]), control_variance, control[0], n_particles / n_global)
 
 
 @patch
