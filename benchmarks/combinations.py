@@ -10,8 +10,9 @@ predicted effects of the test split's unseen pairs are scored. Rows:
 - `cradle-vae`, `sams-vae`: the models, effects predicted at the screen's depth (`predict_ate`'s default);
 - with `--models ... cradle-vae-paper sams-vae-paper`: the same with the paper's objective (no basal-independence
   term) and its single learning rate of 3e-4 for every parameter, on the same step budget (before this change);
-- with `--models ... cradle-vae-unbalanced cradle-vae-beta0`: CRADLE-VAE without the class-balanced reconstruction
-  weights, and without the counterfactual term (two of what it adds to SAMS-VAE);
+- with `--models ... cradle-vae-unbalanced cradle-vae-beta0 cradle-vae-offset-only`: CRADLE-VAE without the
+  class-balanced reconstruction weights, without the counterfactual term, and without both (SAMS-VAE plus the
+  artifact offset): what each part it adds to SAMS-VAE costs or buys;
 - `additive`: the sum of the training split's observed single effects (against the training controls);
 - `data`: the test split's own observed effects (against its own controls): what observing the pairs gives.
 
@@ -45,7 +46,8 @@ PAPER = {"model": {"basal_independence": 0.0}, "train": {"lr": 3e-4, "mask_lr": 
 VARIANTS = {**MODELS, "cradle-vae-paper": PAPER,                  # before: the paper's objective and learning rate
             "sams-vae-paper": {"model": {**PAPER["model"], "artifact_model": False}, "train": PAPER["train"]},
             "cradle-vae-unbalanced": {"model": {"balanced_reconstruction": False}},   # ablations: what CRADLE-VAE adds
-            "cradle-vae-beta0": {"model": {"beta": 0.0}}}
+            "cradle-vae-beta0": {"model": {"beta": 0.0}},
+            "cradle-vae-offset-only": {"model": {"balanced_reconstruction": False, "beta": 0.0}}}
 SHOWN = ["pearson_delta_truth", "mse_top20_truth", "effect_slope_truth", "target_ratio_truth",
          "pearson_delta_truth_interacting", "mse_top20_truth_interacting", "pearson_delta_truth_additive",
          "interaction_pearson_truth",
