@@ -56,16 +56,16 @@ def main(argv=None):
             continue
         models, runs = {}, {}
         for name in args.models:
-            variant = VARIANTS[name]
             start = time.time()
-            models[name] = CradleVAE(adata, seed=seed, **variant).train(seed=seed, progress=False)
+            models[name] = CradleVAE(adata, seed=seed, **VARIANTS[name]).train(seed=seed, progress=False)
             runs[name] = {"epochs": len(models[name].history), "train_seconds": round(time.time() - start, 1)}
             print(f"  seed {seed} {name}: {runs[name]['epochs']} epochs in {runs[name]['train_seconds']:.0f} s", flush=True)
         start = time.time()
         first, *rest = models
         metrics = evaluate(models[first], adata, others={name: models[name] for name in rest}, seed=seed)
         print(f"  seed {seed}: evaluated in {time.time() - start:.0f} s", flush=True)
-        metrics["model"] = metrics["model"].map(lambda m: _renamed(m, model_name(models[first]), first))
+        derived = model_name(models[first])                        # evaluate names the first model from its config
+        metrics["model"] = metrics["model"].map(lambda m: _renamed(m, derived, first))
         if not set(DEFAULT_MODELS) <= set(models):                 # an added variant: its rows only, the baselines are there
             metrics = metrics[metrics["model"].str.partition(":")[0].isin(list(models))]
         for name, run in runs.items():
