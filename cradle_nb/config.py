@@ -19,9 +19,9 @@ MODEL_OPTIONS = {
     "n_latent": ("int?", "latent dimensions (default: one per perturbation, rounded up to 8, within 32 to 200)"),
     "likelihood": (LIKELIHOOD_CHOICES, "count likelihood (default nb)"),
     "artifact_model": (bool, "the artifact branch; --no-artifact-model trains SAMS-VAE (default on)"),
-    "beta": (float, "weight of the counterfactual term (default 0.5)"),
+    "beta": (float, "weight of the counterfactual term (default 0: off; the paper's is 0.5)"),
     "basal_independence": (float, "weight of the basal-independence term; 0 is the paper's objective (default 1)"),
-    "per_flag_artifacts": (bool, "one artifact embedding per QC flag instead of one for any failure (default off)"),
+    "per_flag_artifacts": (bool, "one artifact embedding per QC flag instead of one for any failure (default on)"),
     "n_reference_partners": (int, "passing cells a failing cell is compared with in the counterfactual term (default 50)"),
     "decoder_hidden": (int, "decoder width (default 400)"),
     "encoder_hidden": (int, "encoder width (default 400)"),
@@ -36,7 +36,7 @@ MODEL_OPTIONS = {
     "counterfactual_encoding": (("counterfactual", "factual"), "encoding the counterfactual term compares (default factual)"),
     "detach_reference": (bool, "stop gradients through the counterfactual reference (default off)"),
     "encoder_sees_artifact": (bool, "the encoder also reads the artifact offset (default off)"),
-    "balanced_reconstruction": (bool, "weigh passing and failing cells equally in the reconstruction (default on)"),
+    "balanced_reconstruction": (bool, "weigh passing and failing cells equally in the reconstruction (default off; on in the paper)"),
 }
 
 

@@ -24,7 +24,7 @@ from .qc_rates import chunked_doublet_calls, paper_qc_metrics, paper_qc_pass_rat
 from .registry import SPLIT_KEY, count_blocks, count_source, get_registry, log_normalise, parse_perturbation, read_rows
 from .loaders import make_dataloader
 from .losses import iwelbo
-from .model import ModelConfig
+from .vae import COUNTERFACTUAL_OBJECTIVE
 from .qc import passing_cells, qc_matrix, qc_metrics, stored_doublet_calls
 
 # %% auto #0
@@ -224,11 +224,17 @@ def mean_iwelbo(model, adata, split: str = "test", n_particles: int = 100, batch
 
 # %% ../nbs/16_evaluate.ipynb #e0881cb7
 def model_name(model) -> str:
-    "`sams-vae`, `cradle-vae`, or `cradle-vae-beta<b>` when beta is not the default."
+    """`sams-vae`; `cradle-vae` (the defaults); `cradle-vae-counterfactual` (`COUNTERFACTUAL_OBJECTIVE`, the paper's);
+    otherwise `cradle-vae` and what differs from the defaults: `-beta<b>`, `-balanced`, `-one-flag`."""
     cfg = model.config
     if not cfg.artifact_model:
         return "sams-vae"
-    return "cradle-vae" if cfg.beta == ModelConfig.beta else f"cradle-vae-beta{cfg.beta:g}"
+    objective = dict(beta=cfg.beta, balanced_reconstruction=cfg.balanced_reconstruction,
+                     per_flag_artifacts=model.per_flag_artifacts)
+    if objective == COUNTERFACTUAL_OBJECTIVE:
+        return "cradle-vae-counterfactual"
+    return "cradle-vae" + (f"-beta{cfg.beta:g}" if cfg.beta else "") + ("-balanced" if cfg.balanced_reconstruction else "") \
+        + ("" if model.per_flag_artifacts else "-one-flag")
 
 
 def real_pca(adata, seed: int = 0):

@@ -25,7 +25,7 @@ from .registry import (SPLIT_KEY, Registry, assign_split, count_source, dosage_m
 from .training import TrainingMixin
 
 # %% auto #0
-__all__ = ['default_n_latent', 'CradleVAE']
+__all__ = ['COUNTERFACTUAL_OBJECTIVE', 'default_n_latent', 'CradleVAE']
 
 # %% ../nbs/08_vae.ipynb #6bd3fb56
 def default_n_latent(n_perturbations: int) -> int:
@@ -41,6 +41,9 @@ def _fingerprint(*parts) -> str:
     return digest.hexdigest()
 
 
+COUNTERFACTUAL_OBJECTIVE = dict(beta=0.5, balanced_reconstruction=True, per_flag_artifacts=False)
+
+
 class CradleVAE(TrainingMixin, CheckpointMixin, PredictionMixin):
     """CRADLE-VAE on a registered AnnData (SAMS-VAE with `artifact_model=False`).
 
@@ -49,12 +52,14 @@ class CradleVAE(TrainingMixin, CheckpointMixin, PredictionMixin):
     and the rest (`PredictionMixin`, the predictions chapter).
 
     `n_latent=None` sizes the latent space from the screen (`default_n_latent`); `seed` fixes the starting weights.
+    The defaults train one artifact embedding per QC flag with the ELBO alone; `**COUNTERFACTUAL_OBJECTIVE` gives the
+    paper's objective (the counterfactual term, class-balanced reconstruction, one embedding for any failure).
     Attributes: `module` (the torch module), `config`, `registry`, `history` (one row per epoch),
     `qc` (the QC thresholds the model was trained with), `device`."""
 
     def __init__(self, adata: ad.AnnData, n_latent: int | None = None, likelihood: str = "nb", artifact_model: bool = True,
-                 beta: float = 0.5, per_flag_artifacts: bool = False, n_reference_partners: int = 50, seed: int = 0,
-                 **model_kwargs):
+                 beta: float = 0.0, balanced_reconstruction: bool = False, per_flag_artifacts: bool = True,
+                 n_reference_partners: int = 50, seed: int = 0, **model_kwargs):
         self.registry, self._adata = get_registry(adata), adata
         if SPLIT_KEY not in adata.obs:
             raise ValueError("adata has no split: call CradleVAE.setup_anndata(adata, ...) first")
@@ -69,7 +74,8 @@ class CradleVAE(TrainingMixin, CheckpointMixin, PredictionMixin):
         n_latent = default_n_latent(n_perturbations) if n_latent is None else n_latent
         self.config = ModelConfig(n_genes=adata.n_vars, n_perturbations=n_perturbations,
                                   n_qc_flags=data["qc"].shape[1], n_latent=n_latent, likelihood=likelihood,
-                                  artifact_model=artifact_model, beta=beta, **model_kwargs)
+                                  artifact_model=artifact_model, beta=beta, balanced_reconstruction=balanced_reconstruction,
+                                  **model_kwargs)
         self.flags = data["flags"]
         with torch.random.fork_rng(devices=[]):            # the starting weights follow `seed`, not torch's global state
             torch.manual_seed(seed)
@@ -128,7 +134,10 @@ class CradleVAE(TrainingMixin, CheckpointMixin, PredictionMixin):
                                  data["library"])
 
     def __repr__(self):
-        kind = "CRADLE-VAE" if self.config.artifact_model else "SAMS-VAE"
-        return (f"{kind}: {self.config.n_genes} genes, {self.config.n_perturbations} perturbations, "
-                f"{self.config.n_artifact_flags} QC flags, latent {self.config.n_latent}, {self.config.likelihood} likelihood; "
+        cfg = self.config
+        kind = "CRADLE-VAE" if cfg.artifact_model else "SAMS-VAE"
+        objective = "" if not cfg.artifact_model else (f", counterfactual term beta {cfg.beta:g}" if cfg.beta else ", no counterfactual term") \
+            + (", class-balanced" if cfg.balanced_reconstruction else "")
+        return (f"{kind}: {cfg.n_genes} genes, {cfg.n_perturbations} perturbations, "
+                f"{cfg.n_artifact_flags} QC flags{objective}, latent {cfg.n_latent}, {cfg.likelihood} likelihood; "
                 f"trained {len(self.history)} epochs")
