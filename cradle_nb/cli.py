@@ -172,7 +172,7 @@ def prediction_labels(model, adata, which: str) -> list[str]:
 
 def cmd_predict(args) -> None:
     from cradle_nb.checkpoints import screen_file
-    from cradle_nb.bands import calibrate_bands
+    from cradle_nb.bands import band_scales, calibrate_bands
     from cradle_nb.effects import heldout_cells, reference_controls
     from cradle_nb.predict import ate_tables, log1p_layout
     screen = screen_file(args.run, args.data)
@@ -186,8 +186,9 @@ def cmd_predict(args) -> None:
     cells = model.sample(with_controls, n_cells=args.n_cells, artifact_free=True, basal=args.basal, seed=args.seed)
     scale = 1.0 if args.uncalibrated else calibrate_bands(model, adata, n_particles=args.n_particles, seed=args.seed, basal=args.basal)
     controls = args.n_observed_controls or int(reference_controls(adata).sum())
-    print(f"bands widened {scale:.2f}x, the factor the validation cells ask for" if not args.uncalibrated else "bands as the posterior gives them", flush=True)
-    ate = model.predict_ate(labels, n_particles=args.n_particles, basal=args.basal, seed=args.seed, band_scale=scale,
+    print(f"bands scaled {scale:.2f}x, the factor the validation cells ask for ({max(scale, 1.0):.2f}x for perturbations "
+          "without training cells)" if not args.uncalibrated else "bands as the posterior gives them", flush=True)
+    ate = model.predict_ate(labels, n_particles=args.n_particles, basal=args.basal, seed=args.seed, band_scale=band_scales(adata, labels, scale),
                             n_observed=args.n_observed, n_observed_controls=controls)
     cells.uns.update(ate_tables(ate))
     written = [args.out]
@@ -341,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--log1p", action="store_true", help="write X as log1p(counts / library x 1e4), counts in layers['counts'] (cell-eval's scale)")
     pr.add_argument("--backed", action="store_true", help="leave the matrix on disk and read only the cells predictions need (default for runs trained with --backed)")
     pr.add_argument("--seed", type=int, default=0, help="random seed")
-    pr.add_argument("--uncalibrated", action="store_true", help="bands as the posterior gives them, not widened on the validation cells")
+    pr.add_argument("--uncalibrated", action="store_true", help="bands as the posterior gives them, not scaled on the validation cells")
     pr.add_argument("--n-observed", type=int, help="also write predictive bands for the pseudobulk effect of this many observed cells")
     pr.add_argument("--n-observed-controls", type=int, help="controls of that observed effect (default: the screen's QC-passing controls)")
 

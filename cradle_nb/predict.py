@@ -92,8 +92,18 @@ def _global_offsets(self: PredictionMixin, used: torch.Tensor, n_draws: int, art
         ds.append(((mean + scale * torch.randn_like(mean)) * mask).sum(1))
         if module.artifact_model and not artifact_free:
             a_mean, a_scale = module.guide.artifact()
-            As.append((a_mean + a_scale * torch.randn((k, *a_mean.shape), device=self.device)).sum(1))
+            As.append(a_mean + a_scale * torch.randn((k, *a_mean.shape), device=self.device))
     return torch.cat(ds), (torch.cat(As) if As else None)
+
+
+@patch
+def failing_patterns(self: PredictionMixin) -> torch.Tensor:
+    """The QC flags $c$ (rows, one column per artifact embedding) of the training cells that fail QC: an artifact-branch
+    cell takes the flags of one of them, so damaged cells, doublets and low-complexity cells come in the screen's
+    proportions (every flag on when no training cell fails)."""
+    qc, _ = qc_matrix(self._adata, self.per_flag_artifacts)
+    rows = self._training_cells(qc.max(1) > 0)
+    return torch.as_tensor(qc[rows] if len(rows) else np.ones((1, qc.shape[1]), np.float32))
 
 
 @patch
@@ -105,6 +115,7 @@ def _generate(self: PredictionMixin, dosage_row: torch.Tensor, n: int, library: 
     used = torch.nonzero(dosage_row).ravel().to(self.device)
     n_global = n if n_global is None else n_global
     d_draws, a_draws = self._global_offsets(used, n_global, artifact_free)
+    patterns = None if a_draws is None else self.failing_patterns().to(self.device)
     for start in range(0, n, chunk):
         k = min(chunk, n - start)
         draw = torch.arange(start, start + k, device=self.device) % n_global
@@ -113,7 +124,11 @@ def _generate(self: PredictionMixin, dosage_row: torch.Tensor, n: int, library: 
         else:
             pick = torch.randint(len(basal_states[0]), (k,), device=self.device)
             z = basal_states[0][pick] + basal_states[1][pick] * torch.randn(k, self.config.n_latent, device=self.device)
-        logits = module.generative.logits(z, d_draws[draw], None if a_draws is None else a_draws[draw])
+        a = None
+        if a_draws is not None:                  # each cell's flags, from a failing training cell: a = c A
+            c = patterns[torch.randint(len(patterns), (k,), device=self.device)]
+            a = torch.einsum("kf,kfl->kl", c, a_draws[draw])
+        logits = module.generative.logits(z, d_draws[draw], a)
         out.append(module.generative.distribution(logits, library[start:start + k].to(self.device)).sample().cpu())
     return torch.cat(out)
 
@@ -185,7 +200,8 @@ def predict_ate(self: PredictionMixin, perturbations, n_particles: int = 2500, s
                 n_observed=None, n_observed_controls: int | None = None) -> ad.AnnData:
     """Model average treatment effects (perturbations x genes AnnData) with `interval` bands (the bands chapter).
     `layers['mean']` holds the normalised means; `layers['lower']` / `layers['upper']` the `effect` band, the draws'
-    central `interval` (`effect_draws`), their spread widened by `band_scale` (`calibrate_bands` finds it). With
+    central `interval` (`effect_draws`), their spread scaled by `band_scale` (a number, or a Series by perturbation:
+`calibrate_bands` finds the factor, `band_scales` spreads it over trained and unseen perturbations). With
     `n_observed` (the cells a user will observe per perturbation: a number, or a mapping from perturbation to number)
     and `n_observed_controls`, `layers['predictive_lower']` / `['predictive_upper']` hold the `predictive` band of such an
     observed pseudobulk effect. The generated cells are sequenced at the screen's own depth, so the effects are on the
@@ -204,7 +220,8 @@ def predict_ate(self: PredictionMixin, perturbations, n_particles: int = 2500, s
         out.layers[f"{prefix}lower"], out.layers[f"{prefix}upper"] = lower.to_numpy(np.float32), upper.to_numpy(np.float32)
     out.uns["control_mean"] = draws.control.astype(np.float32)
     out.uns["interval"] = {"level": interval, "n_global": draws.draws.shape[1], "cells_per_draw": n_particles // draws.draws.shape[1],
-                           "scale": float(band_scale), "bands": ["effect"] + (["predictive"] if n_observed is not None else [])}
+                           "scale": band_scale.loc[draws.perturbations].tolist() if isinstance(band_scale, pd.Series) else float(band_scale),
+                           "bands": ["effect"] + (["predictive"] if n_observed is not None else [])}
     out.uns["library_size"] = "screen" if library_size is None else float(library_size)
     return out
 
@@ -213,7 +230,8 @@ def predict_ate(self: PredictionMixin, perturbations, n_particles: int = 2500, s
 def sample(self: PredictionMixin, perturbations, n_cells: int = 100, artifact_free: bool = True,
            library_size: float | None = None, seed: int = 0, basal: str | None = None) -> ad.AnnData:
     """Generated counts: `n_cells` per perturbation, library sizes drawn from the training cells that
-    pass QC (or fixed at `library_size`), clean branch when `artifact_free`, else every QC flag on."""
+    pass QC (or fixed at `library_size`), clean branch when `artifact_free`, else the artifact branch, each cell with
+    the QC flags of a failing training cell (`failing_patterns`)."""
     _check_positive(n_cells=n_cells)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
