@@ -82,15 +82,15 @@ def _basal_states(self: PredictionMixin, basal: str | None):
 
 @patch
 @torch.no_grad()
-def _global_offsets(self: PredictionMixin, used: torch.Tensor, n_draws: int, artifact_free: bool, chunk: int = 500):
-    "`n_draws` draws of the global latents: perturbation offsets $d$ (and artifact offsets $a$ unless `artifact_free`)."
+def _global_offsets(self: PredictionMixin, used: torch.Tensor, n_draws: int, artifact: bool, chunk: int = 500):
+    "`n_draws` draws of the global latents: perturbation offsets $d$ `(n_draws, L)`, and with `artifact` the artifact embeddings $A$ `(n_draws, F, L)`."
     module, ds, As = self.module, [], []
     for start in range(0, n_draws, chunk):
         k = min(chunk, n_draws - start)
         mask = module.guide.mask(k, hard_only=True)[:, used]
         mean, scale = module.guide.embedding(mask, used)
         ds.append(((mean + scale * torch.randn_like(mean)) * mask).sum(1))
-        if module.artifact_model and not artifact_free:
+        if artifact:
             a_mean, a_scale = module.guide.artifact()
             As.append(a_mean + a_scale * torch.randn((k, *a_mean.shape), device=self.device))
     return torch.cat(ds), (torch.cat(As) if As else None)
@@ -107,15 +107,21 @@ def failing_patterns(self: PredictionMixin) -> torch.Tensor:
 
 
 @patch
+def _branch(self: PredictionMixin, artifact_free: bool) -> torch.Tensor | None:
+    "What `_generate` draws each cell's QC flags from: None for the clean branch (and for SAMS-VAE), else `failing_patterns`."
+    return None if artifact_free or not self.module.artifact_model else self.failing_patterns().to(self.device)
+
+
+@patch
 @torch.no_grad()
-def _generate(self: PredictionMixin, dosage_row: torch.Tensor, n: int, library: torch.Tensor, artifact_free: bool = True,
+def _generate(self: PredictionMixin, dosage_row: torch.Tensor, n: int, library: torch.Tensor, patterns: torch.Tensor | None = None,
               basal_states=None, n_global: int | None = None, chunk: int = 500) -> torch.Tensor:
-    "Counts of `n` cells for one dosage row; cell j uses global draw j mod `n_global` (default: a draw per cell)."
+    """Counts of `n` cells for one dosage row; cell j uses global draw j mod `n_global` (default: a draw per cell). On the
+    clean branch without `patterns`, else on the artifact branch with QC flags drawn from its rows (`_branch`)."""
     module, out = self.module.to(self.device).eval(), []
     used = torch.nonzero(dosage_row).ravel().to(self.device)
     n_global = n if n_global is None else n_global
-    d_draws, a_draws = self._global_offsets(used, n_global, artifact_free)
-    patterns = None if a_draws is None else self.failing_patterns().to(self.device)
+    d_draws, a_draws = self._global_offsets(used, n_global, patterns is not None)
     for start in range(0, n, chunk):
         k = min(chunk, n - start)
         draw = torch.arange(start, start + k, device=self.device) % n_global
@@ -144,12 +150,12 @@ def _prediction_library(self: PredictionMixin, n: int, library_size: float | Non
 
 
 @patch
-def _group_means(self: PredictionMixin, row, library: torch.Tensor, n_global: int | None, artifact_free: bool,
+def _group_means(self: PredictionMixin, row, library: torch.Tensor, n_global: int | None, patterns,
                  states) -> tuple[np.ndarray, np.ndarray]:
     """Mean log2(1e4 x counts / library + 1) of generated cells (one per entry of `library`) per global draw (rows; one
     row without `n_global`), and the variance of single cells about their draw's mean (genes)."""
     n = len(library)
-    x = self._generate(row, n, library, artifact_free, states, n_global).clamp_min(0)
+    x = self._generate(row, n, library, patterns, states, n_global).clamp_min(0)
     logged = torch.from_numpy(log_normalise(x.numpy()))
     groups = torch.arange(n) % (n_global or 1)
     size = torch.bincount(groups)[:, None]
@@ -168,7 +174,8 @@ def predict_normalised_mean(self: PredictionMixin, perturbations, n_particles: i
     labels = [perturbations] if isinstance(perturbations, str) else list(perturbations)
     rows, states = self._dosage_rows(labels), self._basal_states(basal)
     library = self._prediction_library(n_particles, library_size, seed)
-    means = [self._group_means(row, library, None, artifact_free, states)[0][0] for row in rows]
+    patterns = self._branch(artifact_free)
+    means = [self._group_means(row, library, None, patterns, states)[0][0] for row in rows]
     return pd.DataFrame(np.stack(means), index=labels, columns=self.registry.genes)
 
 
@@ -186,8 +193,8 @@ def effect_draws(self: PredictionMixin, perturbations, n_particles: int = 2500, 
     states = self._basal_states(basal)
     library = self._prediction_library(n_particles, library_size, seed)
     rows = self._dosage_rows(labels + [self.registry.control_label])
-    control, control_variance = self._group_means(rows[-1], library, None, True, states)
-    moments = [self._group_means(row, library, n_global, True, states) for row in rows[:-1]]
+    control, control_variance = self._group_means(rows[-1], library, None, None, states)
+    moments = [self._group_means(row, library, n_global, None, states) for row in rows[:-1]]
     draws = np.stack([means for means, _ in moments]) - control[0]
     weights = np.bincount(np.arange(n_particles) % n_global) / n_particles
     return EffectDraws(labels, list(self.registry.genes), np.einsum("pgj,g->pj", draws, weights), draws,
@@ -201,7 +208,7 @@ def predict_ate(self: PredictionMixin, perturbations, n_particles: int = 2500, s
     """Model average treatment effects (perturbations x genes AnnData) with `interval` bands (the bands chapter).
     `layers['mean']` holds the normalised means; `layers['lower']` / `layers['upper']` the `effect` band, the draws'
     central `interval` (`effect_draws`), their spread scaled by `band_scale` (a number, or a Series by perturbation:
-`calibrate_bands` finds the factor, `band_scales` spreads it over trained and unseen perturbations). With
+    `calibrate_bands` finds the factor, `band_scales` spreads it over trained and unseen perturbations). With
     `n_observed` (the cells a user will observe per perturbation: a number, or a mapping from perturbation to number)
     and `n_observed_controls`, `layers['predictive_lower']` / `['predictive_upper']` hold the `predictive` band of such an
     observed pseudobulk effect. The generated cells are sequenced at the screen's own depth, so the effects are on the
@@ -236,11 +243,11 @@ def sample(self: PredictionMixin, perturbations, n_cells: int = 100, artifact_fr
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     labels = [perturbations] if isinstance(perturbations, str) else list(perturbations)
-    data, states = self._library_pool(), self._basal_states(basal)
+    data, states, patterns = self._library_pool(), self._basal_states(basal), self._branch(artifact_free)
     blocks, obs = [], []
     for label, row in zip(labels, self._dosage_rows(labels)):
         library = torch.full((n_cells,), float(library_size)) if library_size else torch.as_tensor(rng.choice(data, n_cells), dtype=torch.float32)
-        blocks.append(self._generate(row, n_cells, library, artifact_free, states).numpy())
+        blocks.append(self._generate(row, n_cells, library, patterns, states).numpy())
         obs += [label] * n_cells
     X = np.concatenate(blocks).astype(np.float32)
     return ad.AnnData(X, obs=pd.DataFrame({self.registry.perturbation_key: pd.Categorical(obs),

@@ -135,9 +135,11 @@ class CradleVAE(TrainingMixin, CheckpointMixin, PredictionMixin):
 
     def __repr__(self):
         cfg = self.config
-        kind = "CRADLE-VAE" if cfg.artifact_model else "SAMS-VAE"
-        objective = "" if not cfg.artifact_model else (f", counterfactual term beta {cfg.beta:g}" if cfg.beta else ", no counterfactual term") \
-            + (", class-balanced" if cfg.balanced_reconstruction else "")
+        kind, objective = "SAMS-VAE", ""
+        if cfg.artifact_model:
+            kind = "CRADLE-VAE"
+            objective = f", counterfactual term beta {cfg.beta:g}" if cfg.beta else ", no counterfactual term"
+            objective += ", class-balanced" if cfg.balanced_reconstruction else ""
         return (f"{kind}: {cfg.n_genes} genes, {cfg.n_perturbations} perturbations, "
                 f"{cfg.n_artifact_flags} QC flags{objective}, latent {cfg.n_latent}, {cfg.likelihood} likelihood; "
                 f"trained {len(self.history)} epochs")
