@@ -2,7 +2,8 @@
 SAMS-VAE and CRADLE-VAE with the paper's objective (`cradle-vae-counterfactual`), each trained as `cradle-nb train`
 trains it (no budget flags) and scored together as `cradle-nb evaluate RUN RUN RUN` scores them. `--models` with an
 ablation of the paper's objective (`cradle-vae-beta0`, `cradle-vae-offset-only`: without its class balance and
-counterfactual term; `cradle-vae-per-flag`: with an artifact embedding per flag) scores it on its own by the same
+counterfactual term; `cradle-vae-per-flag`: with an artifact embedding per flag; `cradle-vae-flag-dispersions`: the defaults with
+a dispersion of their own for failing cells) scores it on its own by the same
 `evaluate`. Appends tidy rows to a CSV;
 `cradle_nb.study.claims_table` (the artifact study chapter) prints them.
 
@@ -27,7 +28,8 @@ OBJECTIVE = dict(COUNTERFACTUAL_OBJECTIVE)       # the paper's objective: the de
 VARIANTS = {"cradle-vae": {}, "sams-vae": {"artifact_model": False}, "cradle-vae-counterfactual": OBJECTIVE,
             "cradle-vae-beta0": {**OBJECTIVE, "beta": 0.0},
             "cradle-vae-offset-only": {**OBJECTIVE, "balanced_reconstruction": False, "beta": 0.0},
-            "cradle-vae-per-flag": {**OBJECTIVE, "per_flag_artifacts": True}}
+            "cradle-vae-per-flag": {**OBJECTIVE, "per_flag_artifacts": True},
+            "cradle-vae-flag-dispersions": {"artifact_dispersion": True}}
 DEFAULT_MODELS = ["cradle-vae", "sams-vae", "cradle-vae-counterfactual"]
 RESULTS = Path(__file__).parent / "results" / "artifact_claims.csv"
 

@@ -50,7 +50,8 @@ VARIANTS = {**MODELS, "cradle-vae-counterfactual": {"model": OBJECTIVE},
             # ablations of the paper's objective: what each of its terms costs
             "cradle-vae-unbalanced": {"model": {**OBJECTIVE, "balanced_reconstruction": False}},
             "cradle-vae-beta0": {"model": {**OBJECTIVE, "beta": 0.0}},
-            "cradle-vae-offset-only": {"model": {**OBJECTIVE, "balanced_reconstruction": False, "beta": 0.0}}}
+            "cradle-vae-offset-only": {"model": {**OBJECTIVE, "balanced_reconstruction": False, "beta": 0.0}},
+            "cradle-vae-flag-dispersions": {"model": {"artifact_dispersion": True}}}      # the defaults, failing cells' own dispersion
 SHOWN = ["pearson_delta_truth", "mse_top20_truth", "effect_slope_truth", "target_ratio_truth",
          "pearson_delta_truth_interacting", "mse_top20_truth_interacting", "pearson_delta_truth_additive",
          "interaction_pearson_truth",

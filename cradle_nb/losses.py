@@ -185,11 +185,23 @@ class CradleModule(nn.Module):
         gen = self.generative
         h = gen.hidden(z, dosage, g.perturbation_embedding, qc, g.artifact)
         if self.config.likelihood != "nb":
-            per_cell = gen.log_likelihood(x, gen.decoder.output(h), library).mean(0)
+            per_cell = gen.log_likelihood(x, gen.decoder.output(h), library, qc=qc).mean(0)
             return (weight * per_cell).sum(), per_cell.detach()
-        n_particles, log_theta = len(z), gen.decoder.log_dispersion
+        if gen.dispersion_shift is None:
+            return self._nb_reconstruction(x, library, h, weight, gen.log_dispersion())
+        total, per_cell = h.new_zeros(()), x.new_zeros(len(x))           # cells that share QC flags share a dispersion
+        patterns, group = torch.unique(qc, dim=0, return_inverse=True)
+        for j, pattern in enumerate(patterns):
+            rows = torch.nonzero(group == j).squeeze(-1)
+            weighted, values = self._nb_reconstruction(x[rows], library[rows], h[:, rows], weight[rows], gen.log_dispersion(pattern))
+            total, per_cell = total + weighted, per_cell.index_put((rows,), values)
+        return total, per_cell
+
+    def _nb_reconstruction(self, x, library, h, weight, log_theta) -> tuple[torch.Tensor, torch.Tensor]:
+        "`reconstruction`'s two values for cells that share the dispersion `log_theta`, through the fused NB likelihood."
+        n_particles = len(h)
         weighted_counts, count_terms = nb_weighted_count_terms(x, log_theta, weight)
-        weighted, values = nb_weighted_log_likelihood(x, h, gen.decoder.output, log_theta, library,
+        weighted, values = nb_weighted_log_likelihood(x, h, self.generative.decoder.output, log_theta, library,
                                                       (weight / n_particles).expand(n_particles, -1))
         return weighted + weighted_counts, values.mean(0) + count_terms
 
@@ -259,5 +271,5 @@ def iwelbo(module: CradleModule, batch: dict, n_particles: int = 100) -> torch.T
     z_mean, z_scale = module.guide.encoder(x, d, a)
     z = z_mean + z_scale * torch.randn_like(z_mean)
     logits = module.generative.logits(z, d, a)
-    log_w = log_w + module.generative.log_likelihood(x, logits, library) + _log_ratio(Normal(z_mean, z_scale), Normal(0.0, 1.0), z)
+    log_w = log_w + module.generative.log_likelihood(x, logits, library, qc=qc) + _log_ratio(Normal(z_mean, z_scale), Normal(0.0, 1.0), z)
     return torch.logsumexp(log_w, 0) - math.log(n_particles)

@@ -47,6 +47,7 @@ class ModelConfig:
     detach_reference: bool = False
     encoder_sees_artifact: bool = False
     balanced_reconstruction: bool = True
+    artifact_dispersion: bool = False
     basal_independence: float = 1.0
 
     def __post_init__(self):
@@ -293,6 +294,8 @@ class Generative(nn.Module):
         blocks = 2 + (config.n_artifact_flags > 0)
         n_input = config.n_latent * (blocks if config.combine == "concat" else 1)
         self.decoder = Decoder(n_input, config.n_genes, config.decoder_hidden, config.likelihood)
+        shifted = config.artifact_dispersion and config.n_artifact_flags > 0 and config.likelihood in ("nb", "gaussian")
+        self.dispersion_shift = nn.Parameter(torch.zeros(config.n_artifact_flags, config.n_genes)) if shifted else None
 
     def logits(self, z, d, a=None) -> torch.Tensor:
         "Per-gene logits of the decoder for basal state `z`, perturbation offset `d`, artifact offset `a`."
@@ -318,12 +321,21 @@ class Generative(nn.Module):
             first = first + torch.matmul(qc, torch.matmul(artifact, W_a.t()))
         return self.decoder.body(first)
 
-    def log_likelihood(self, x, logits, library, count_terms=None) -> torch.Tensor:
-        "log p(x | ...) summed over genes: one value per cell (and particle)."
-        if self.config.likelihood == "nb":
-            return nb_log_likelihood(x, logits, library, self.decoder.log_dispersion, count_terms)
-        return observation_distribution(logits, library, self.config.likelihood, getattr(self.decoder, "log_dispersion", None)).log_prob(x).sum(-1)
+    def log_dispersion(self, qc=None) -> torch.Tensor | None:
+        """Log dispersion per gene of clean cells, $\\log\\theta$ (`qc=None`, and always without per-flag dispersions), or
+        of cells with QC flags `qc` (`(..., F)`): $\\log\\theta + c_i\\,\\Delta$, one row of shifts $\\Delta_f$ per flag."""
+        base = getattr(self.decoder, "log_dispersion", None)
+        if qc is None or self.dispersion_shift is None:
+            return base
+        return base + torch.matmul(qc, self.dispersion_shift)
 
-    def distribution(self, logits, library):
-        "The count distribution (for sampling cells)."
-        return observation_distribution(logits, library, self.config.likelihood, getattr(self.decoder, "log_dispersion", None))
+    def log_likelihood(self, x, logits, library, count_terms=None, qc=None) -> torch.Tensor:
+        "log p(x | ...) summed over genes: one value per cell (and particle); `qc` gives failing cells their dispersion."
+        log_dispersion = self.log_dispersion(qc)
+        if self.config.likelihood == "nb" and (log_dispersion is None or log_dispersion.dim() == 1):
+            return nb_log_likelihood(x, logits, library, log_dispersion, count_terms)
+        return observation_distribution(logits, library, self.config.likelihood, log_dispersion).log_prob(x).sum(-1)
+
+    def distribution(self, logits, library, qc=None):
+        "The count distribution (for sampling cells): clean cells', or with `qc` that of cells with those QC flags."
+        return observation_distribution(logits, library, self.config.likelihood, self.log_dispersion(qc))

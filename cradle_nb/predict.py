@@ -130,12 +130,12 @@ def _generate(self: PredictionMixin, dosage_row: torch.Tensor, n: int, library: 
         else:
             pick = torch.randint(len(basal_states[0]), (k,), device=self.device)
             z = basal_states[0][pick] + basal_states[1][pick] * torch.randn(k, self.config.n_latent, device=self.device)
-        a = None
+        a = c = None
         if a_draws is not None:                  # each cell's flags, from a failing training cell: a = c A
             c = patterns[torch.randint(len(patterns), (k,), device=self.device)]
             a = torch.einsum("kf,kfl->kl", c, a_draws[draw])
         logits = module.generative.logits(z, d_draws[draw], a)
-        out.append(module.generative.distribution(logits, library[start:start + k].to(self.device)).sample().cpu())
+        out.append(module.generative.distribution(logits, library[start:start + k].to(self.device), c).sample().cpu())
     return torch.cat(out)
 
 

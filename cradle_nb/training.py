@@ -190,17 +190,19 @@ def _fit(self: TrainingMixin, max_epochs, batch_size, lr, mask_lr, global_lr, we
 
 
 def parameter_groups(module, lr: float, mask_lr: float, global_lr: float) -> list[dict]:
-    """Adam's parameter groups: the mask logits at `mask_lr`; the other parameters that belong to one perturbation or
-    one QC flag (the correlated guide's perturbation input, or the mean-field means and scales, and the artifact
-    embedding) at `global_lr`; the networks at `lr`."""
+    """Adam's parameter groups: the mask logits at `mask_lr`; the other parameters that belong to one perturbation,
+    one QC flag or one gene (the correlated guide's perturbation input, or the mean-field means and scales; the
+    artifact embedding; the dispersions and their per-flag shifts) at `global_lr`; the networks at `lr`."""
     guide = module.guide
     embedding = guide.embedding
     per_perturbation = [embedding.mean, embedding.raw_scale] if embedding.kind == "mean_field" else list(embedding.perturbation_input.parameters())
     per_flag = list(guide.artifact.parameters()) if guide.artifact is not None else []
-    special = {id(p) for p in per_perturbation + per_flag} | {id(guide.mask.logits)}
+    generative = module.generative
+    per_gene = [p for p in (getattr(generative.decoder, "log_dispersion", None), generative.dispersion_shift) if p is not None]
+    special = {id(p) for p in per_perturbation + per_flag + per_gene} | {id(guide.mask.logits)}
     return [{"params": [p for p in module.parameters() if id(p) not in special], "lr": lr, "name": "networks"},
             {"params": [guide.mask.logits], "lr": mask_lr, "name": "mask logits"},
-            {"params": per_perturbation + per_flag, "lr": global_lr, "name": "embeddings"}]
+            {"params": per_perturbation + per_flag + per_gene, "lr": global_lr, "name": "embeddings"}]
 
 
 def describe_plan(plan: dict, lr: float, mask_lr: float, global_lr: float) -> str:

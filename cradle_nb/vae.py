@@ -140,6 +140,7 @@ class CradleVAE(TrainingMixin, CheckpointMixin, PredictionMixin):
             kind = "CRADLE-VAE"
             objective = f", counterfactual term beta {cfg.beta:g}" if cfg.beta else ", no counterfactual term"
             objective += ", class-balanced" if cfg.balanced_reconstruction else ""
+            objective += ", a dispersion per flag" if cfg.artifact_dispersion else ""
         return (f"{kind}: {cfg.n_genes} genes, {cfg.n_perturbations} perturbations, "
                 f"{cfg.n_artifact_flags} QC flags{objective}, latent {cfg.n_latent}, {cfg.likelihood} likelihood; "
                 f"trained {len(self.history)} epochs")
