@@ -332,7 +332,7 @@ class Generative(nn.Module):
     def log_likelihood(self, x, logits, library, count_terms=None, qc=None) -> torch.Tensor:
         "log p(x | ...) summed over genes: one value per cell (and particle); `qc` gives failing cells their dispersion."
         log_dispersion = self.log_dispersion(qc)
-        if self.config.likelihood == "nb" and (log_dispersion is None or log_dispersion.dim() == 1):
+        if self.config.likelihood == "nb" and log_dispersion.dim() == 1:          # one dispersion for all: the fused form
             return nb_log_likelihood(x, logits, library, log_dispersion, count_terms)
         return observation_distribution(logits, library, self.config.likelihood, log_dispersion).log_prob(x).sum(-1)
 
