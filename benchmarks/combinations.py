@@ -19,8 +19,10 @@ predicted effects of the test split's unseen pairs are scored. Rows:
 Columns, against the simulator's true effects: `pearson_delta`, `mse_top20`, `effect_slope`, `target_ratio`, the
 first two on interacting and additive pairs apart, `interaction_pearson`; against the observed test effects (their
 own controls; the additive baseline's come from the training controls): `pearson_delta_obs`, `mse_top20_obs`; for the
-models, `mask_mid` (fraction of mask probabilities in (0.2, 0.8)), `mask_on` (fraction above 0.8) and the training
-`wall_s`. Tidy rows are appended to `--out`; the summary (mean and range over seeds) is printed.
+models, `mask_mid` (fraction of mask probabilities in (0.2, 0.8)), `mask_on` (fraction above 0.8), the coverage of
+their calibrated 90% bands on the test pairs (`effect_band_truth`: the effect band against the true effects;
+`predictive_band_obs`: the predictive band against the observed ones; `band_scale_unseen`, the factor the validation
+combinations asked for) and the training `wall_s`. Tidy rows are appended to `--out`; the summary (mean and range over seeds) is printed.
 """
 from __future__ import annotations
 
@@ -30,13 +32,15 @@ import time
 from pathlib import Path
 
 import anndata as ad
+import numpy as np
 import pandas as pd
 import torch
 import yaml
 
+from cradle_nb.bands import band_coverage, band_scales, calibrate_bands
 from cradle_nb.cli import main as cli
 from cradle_nb.effects import additive_prediction, ate_metrics, data_ate
-from cradle_nb.evaluate import truth_metrics
+from cradle_nb.evaluate import true_ate, truth_metrics
 from cradle_nb.registry import parse_perturbation
 from cradle_nb.simulate import REGIMES, simulate_perturbseq
 from cradle_nb.vae import COUNTERFACTUAL_OBJECTIVE, CradleVAE
@@ -55,7 +59,7 @@ VARIANTS = {**MODELS, "cradle-vae-counterfactual": {"model": OBJECTIVE},
 SHOWN = ["pearson_delta_truth", "mse_top20_truth", "effect_slope_truth", "target_ratio_truth",
          "pearson_delta_truth_interacting", "mse_top20_truth_interacting", "pearson_delta_truth_additive",
          "interaction_pearson_truth",
-         "pearson_delta_obs", "mse_top20_obs", "mask_mid", "mask_on", "wall_s"]
+         "pearson_delta_obs", "mse_top20_obs", "effect_band_truth", "predictive_band_obs", "mask_mid", "mask_on", "wall_s"]
 
 
 def observed_metrics(pred: pd.DataFrame, observed: pd.DataFrame) -> dict:
@@ -68,6 +72,16 @@ def mask_summary(model) -> dict:
     "How decided the masks are: the fractions of q(M = 1) in (0.2, 0.8) and above 0.8."
     probs = torch.sigmoid(model.module.guide.mask.logits).detach().cpu().numpy()
     return {"mask_mid": float(((probs > 0.2) & (probs < 0.8)).mean()), "mask_on": float((probs >= 0.8).mean())}
+
+
+def band_summary(model, adata, draws, test, n_particles: int, seed: int) -> dict:
+    """The test pairs' 90% bands, calibrated as `cradle-nb predict` calibrates them (`calibrate_bands`): the `effect`
+    band's coverage of the true effects, the `predictive` band's of the observed ones, and the factor for unseen pairs."""
+    scale = calibrate_bands(model, adata, n_particles=n_particles, seed=seed)
+    coverage = band_coverage(draws, adata, data_ate(adata, "test"), "test", true_ate(adata), band_scales(adata, test, scale))
+    return {"effect_band_truth": coverage["ate_interval_coverage90"],
+            "predictive_band_obs": coverage["predictive_interval_coverage90_observed"],
+            "band_scale_unseen": np.nan if scale.unseen is None else scale.unseen}
 
 
 def run_seed(regime: str, seed: int, folder: Path, n_particles: int, models: list[str]) -> list[dict]:
@@ -85,9 +99,10 @@ def run_seed(regime: str, seed: int, folder: Path, n_particles: int, models: lis
         wall = time.perf_counter() - start
         model = CradleVAE.load(run, adata := ad.read_h5ad(path))     # the raw file: load restores the run's set-up
         test = sorted(data_ate(adata, "test").index)
-        ate = model.predict_ate(test + _members(test), n_particles=n_particles, seed=seed)
-        predictions[name] = pd.DataFrame(ate.X, index=ate.obs_names, columns=model.registry.genes)
-        records.append({"model": name, **mask_summary(model), "wall_s": wall, "epochs": len(model.history)})
+        draws = model.effect_draws(test + _members(test), n_particles=n_particles, seed=seed)
+        predictions[name] = draws.frame(draws.point)
+        records.append({"model": name, **mask_summary(model), **band_summary(model, adata, draws, test, n_particles, seed),
+                        "wall_s": wall, "epochs": len(model.history)})
     observed = data_ate(adata, "test")
     train = data_ate(adata, "train")
     singles = train.loc[[p for p in train.index if len(parse_perturbation(p)) == 1]]

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,8 @@ from .effects import data_ate, interval_coverage, reference_controls, split_cell
 from .registry import SPLIT_KEY, get_registry
 
 # %% auto #0
-__all__ = ['SCALE_GRID', 'EffectDraws', 'calibration_scale', 'observed_counts', 'band_scales', 'calibrate_bands', 'band_coverage']
+__all__ = ['SCALE_GRID', 'EffectDraws', 'calibration_scale', 'observed_counts', 'BandScales', 'trained_perturbations',
+           'band_scales', 'calibration_scales', 'calibrate_bands', 'band_coverage']
 
 # %% ../nbs/14_bands.ipynb #39cbf1b5
 @dataclass
@@ -115,27 +117,52 @@ def observed_counts(adata, split: str, perturbations) -> tuple[pd.Series, int]:
     return pd.Series(labels[cells]).value_counts().reindex(list(perturbations), fill_value=0), int(reference_controls(adata, split).sum())
 
 
-def band_scales(adata, perturbations, scale: float) -> pd.Series:
-    """Per perturbation, the factor its bands take from a calibration on the validation cells, which are new cells of
-    trained perturbations: `scale` for a perturbation with training cells, for which those cells speak; for one
-    without (an unseen combination) `scale` only where it widens (at least 1), since its errors are larger than the
-    validation cells' and a narrowing found there does not carry over."""
-    reg = get_registry(adata)
-    labels = adata.obs[reg.perturbation_key].astype(str)
-    trained = set(labels[adata.obs[SPLIT_KEY].astype(str).to_numpy() == "train"])
-    return pd.Series([scale if p in trained else max(scale, 1.0) for p in perturbations], index=list(perturbations), dtype=float)
+class BandScales(NamedTuple):
+    """The calibrated factors: `trained`, for perturbations with training cells; `unseen`, for those without (None: not
+    calibrated), found on `n_unseen` held-out combinations (few make a noisy factor)."""
+    trained: float
+    unseen: float | None = None
+    n_unseen: int = 0
+
+
+def trained_perturbations(adata) -> set:
+    "The perturbations with cells in the training split."
+    labels = adata.obs[get_registry(adata).perturbation_key].astype(str)
+    return set(labels[adata.obs[SPLIT_KEY].astype(str).to_numpy() == "train"])
+
+
+def band_scales(adata, perturbations, scale) -> pd.Series:
+    """Per perturbation, the factor its bands take (`scale`: a `BandScales`, or one number for both): `trained` for a
+    perturbation with training cells; for one without (an unseen combination) `unseen`, or where no held-out
+    combination calibrated it `trained`, only where it widens (at least 1). A narrowing found on noisy observations
+    does not carry over: where the observations' own noise covers them, every factor down to the grid's end passes."""
+    scale = scale if isinstance(scale, BandScales) else BandScales(float(scale))
+    unseen = max(scale.trained if scale.unseen is None else scale.unseen, 1.0)
+    trained = trained_perturbations(adata)
+    return pd.Series([scale.trained if p in trained else unseen for p in perturbations], index=list(perturbations), dtype=float)
+
+
+def calibration_scales(draws: EffectDraws, adata, observed: pd.DataFrame, split: str = "val", interval: float = 0.9,
+                       seed: int = 0) -> BandScales:
+    """`calibration_scale` twice on the `observed` effects of `split`: on its trained perturbations (new cells of them),
+    and on its unseen ones (the validation combinations, held out whole), which stand for every unseen combination."""
+    trained = trained_perturbations(adata)
+    groups = [p for p in observed.index if p in trained], [p for p in observed.index if p not in trained]
+    found = [calibration_scale(draws, observed.loc[rows], *observed_counts(adata, split, rows), interval, seed=seed)
+             if rows else None for rows in groups]
+    return BandScales(1.0 if found[0] is None else found[0], found[1], len(groups[1]))
 
 
 def calibrate_bands(model, adata, split: str = "val", interval: float = 0.9, n_particles: int = 2500, seed: int = 0,
-                    basal: str | None = None) -> float:
-    """The `scale` of `model`'s bands (`predict_ate(band_scale=...)`, per perturbation through `band_scales`) at which
-    its predictive bands cover `interval` of the observed effects of `split` (default: the validation cells)."""
+                    basal: str | None = None) -> BandScales:
+    """The factors of `model`'s bands (`predict_ate(band_scale=...)`, per perturbation through `band_scales`) at which
+    its predictive bands cover `interval` of the observed effects of `split` (default: the validation split)."""
     observed = data_ate(adata, split)
     if len(observed) == 0:
         raise ValueError(f"split {split!r} has no perturbation with enough QC-passing cells to calibrate the bands on "
                          "(keep them as the posterior gives them: band_scale=1, `--uncalibrated`)")
     draws = model.effect_draws(list(observed.index), n_particles=n_particles, seed=seed, basal=basal)
-    return calibration_scale(draws, observed, *observed_counts(adata, split, observed.index), interval, seed=seed)
+    return calibration_scales(draws, adata, observed, split, interval, seed)
 
 
 def band_coverage(draws: EffectDraws, adata, observed: pd.DataFrame, split: str, truth: pd.DataFrame | None = None,

@@ -66,6 +66,7 @@ def cmd_train(args) -> None:
     from cradle_nb.vae import CradleVAE
     from cradle_nb.checkpoints import read_setup
     from cradle_nb.distributed import is_main_process
+    from cradle_nb.registry import split_summary
     config = read_config(args.config)
     options = _train_options(args, config)
     if args.resume:
@@ -90,6 +91,7 @@ def cmd_train(args) -> None:
         CradleVAE.setup_anndata(adata, args.perturbation_key, args.control, layer=args.layer, qc_key=args.qc_key,
                                 split_key=args.split_key, qc_k=args.qc_k, test_fraction=args.test_combos,
                                 delimiter=args.delimiter, seed=options.get("seed", 0), batch_key=args.batch_key)
+        print(split_summary(adata), flush=True)
         model = CradleVAE(adata, seed=options.get("seed", 0), **{**config["model"], **_given(args, MODEL_OPTIONS)})
     print(model, flush=True)
     model.train(**options)
@@ -186,9 +188,12 @@ def cmd_predict(args) -> None:
     cells = model.sample(with_controls, n_cells=args.n_cells, artifact_free=True, basal=args.basal, seed=args.seed)
     scale = 1.0 if args.uncalibrated else calibrate_bands(model, adata, n_particles=args.n_particles, seed=args.seed, basal=args.basal)
     controls = args.n_observed_controls or int(reference_controls(adata).sum())
-    print(f"bands scaled {scale:.2f}x, the factor the validation cells ask for ({max(scale, 1.0):.2f}x for perturbations "
-          "without training cells)" if not args.uncalibrated else "bands as the posterior gives them", flush=True)
-    ate = model.predict_ate(labels, n_particles=args.n_particles, basal=args.basal, seed=args.seed, band_scale=band_scales(adata, labels, scale),
+    scales = band_scales(adata, labels, scale)
+    print("bands as the posterior gives them" if args.uncalibrated else
+          f"bands scaled {scale.trained:.2f}x, the factor new cells of trained perturbations ask for; "
+          + (f"{scale.unseen:.2f}x for unseen combinations, the factor the {scale.n_unseen} validation combinations ask for" if scale.unseen is not None
+             else f"{max(scale.trained, 1.0):.2f}x for perturbations without training cells (no validation combination)"), flush=True)
+    ate = model.predict_ate(labels, n_particles=args.n_particles, basal=args.basal, seed=args.seed, band_scale=scales,
                             n_observed=args.n_observed, n_observed_controls=controls)
     cells.uns.update(ate_tables(ate))
     written = [args.out]

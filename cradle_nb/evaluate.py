@@ -17,7 +17,7 @@ import torch
 import anndata as ad
 import scanpy as sc
 
-from .bands import band_coverage, band_scales, calibration_scale, observed_counts
+from .bands import BandScales, band_coverage, band_scales, calibration_scales
 from .effects import (_pearson, additive_prediction, ate_metrics, data_ate, data_ceiling, discrimination_score_l1,
                                effect_slope, interaction_pearson, split_cells, target_ratio)
 from .qc_rates import chunked_doublet_calls, paper_qc_metrics, paper_qc_pass_rates, paper_qc_reference, qc_pass_rates
@@ -340,13 +340,13 @@ def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n
             if simulated:
                 add(name, split, {"ate_pearson_truth": _pearson(pred.loc[truth.index], truth_all.loc[truth.index]),
                                   **truth_metrics(pred, adata, truth.index)})
-    for name, d in draws.items():              # both bands, as they come and scaled by the factor the val split asks for
-        scale = calibration_scale(d, truths["val"], *observed_counts(adata, "val", truths["val"].index), seed=seed) if "val" in truths else 1.0
-        add(name, "all", {"band_scale": scale})
+    for name, d in draws.items():              # both bands, as they come and scaled by the factors the val split asks for
+        scale = calibration_scales(d, adata, truths["val"], seed=seed) if "val" in truths else BandScales(1.0, 1.0)
+        add(name, "all", {"band_scale": scale.trained, "band_scale_unseen": np.nan if scale.unseen is None else scale.unseen})
         for split, truth in truths.items():
             raw = band_coverage(d, adata, truth, split, truth_all if simulated else None)
-            wide = raw if scale == 1.0 else band_coverage(d, adata, truth, split, truth_all if simulated else None,
-                                                          band_scales(adata, truth.index, scale))
+            wide = raw if scale[:2] == (1.0, 1.0) else band_coverage(d, adata, truth, split, truth_all if simulated else None,
+                                                                 band_scales(adata, truth.index, scale))
             add(name, split, {**raw, **{f"{k}_calibrated": v for k, v in wide.items()}})
     real = count_source(adata, reg.layer)
     blocks = [(qc_metrics(block, reg.genes), paper_qc_metrics(block, reg.genes)) for _, block in count_blocks(adata, reg.layer)]

@@ -21,7 +21,7 @@ __all__ = ['UNS_KEY', 'SPLIT_KEY', 'SPLITS', 'SEPARATORS', 'check_counts', 'pars
            'dosage_matrix', 'Registry', 'count_matrix', 'on_disk', 'get_counts', 'count_blocks', 'read_on_disk',
            'disk_path', 'OnDiskCounts', 'count_source', 'read_rows', 'library_sizes', 'build_registry',
            'register_anndata', 'get_registry', 'log_normalise', 'check_split_labels', 'write_h5ad_by_rows',
-           'stratified_split', 'split_unseen_combinations', 'assign_split']
+           'stratified_split', 'split_unseen_combinations', 'assign_split', 'split_summary']
 
 # %% ../nbs/00_registry.ipynb #421b0542
 def _cell_examples(obs_names, rows, n=3) -> str:
@@ -379,8 +379,11 @@ def stratified_split(labels, fractions: dict, seed: int = 0) -> np.ndarray:
 
 
 def split_unseen_combinations(labels, control_label: str = "control", delimiter: str = "+",
-                              test_fraction: float = 0.25, val_fraction: float = 0.2, seed: int = 0) -> np.ndarray:
-    "Hold out `test_fraction` of the distinct combinations as test; split the other cells train/val."
+                              test_fraction: float = 0.25, val_fraction: float = 0.2, seed: int = 0,
+                              min_val_combos: int = 5) -> np.ndarray:
+    """Hold out `test_fraction` of the distinct combinations as test and, where that makes at least `min_val_combos`,
+    `val_fraction` of the others whole as val (the validation combinations, unseen in training like the test's);
+    split the other cells train/val."""
     labels = np.asarray(labels, dtype=object)
     parsed = {lab: parse_perturbation(lab, control_label, delimiter) for lab in pd.unique(labels)}
     singles = {p[0] for p in parsed.values() if len(p) == 1}
@@ -393,20 +396,24 @@ def split_unseen_combinations(labels, control_label: str = "control", delimiter:
     if n_test > len(eligible):
         raise ValueError(f"{n_test} test combinations requested but only {len(eligible)} have every member "
                          "observed as a single perturbation")
-    rng = np.random.default_rng(seed)
-    held_out = {eligible[j] for j in rng.permutation(len(eligible))[:n_test]}
-    is_test = np.array([parsed[lab] in held_out for lab in labels])
+    n_val = min(int(round(val_fraction * (len(combos) - n_test))), len(eligible) - n_test)
+    n_val = n_val if n_val >= min_val_combos else 0            # fewer would calibrate nothing and cost training pairs
+    order = [eligible[j] for j in np.random.default_rng(seed).permutation(len(eligible))]
+    test, val = set(order[:n_test]), set(order[n_test:n_test + n_val])
+    is_test = np.array([parsed[lab] in test for lab in labels])
+    is_val = np.array([parsed[lab] in val for lab in labels])
     split = np.empty(len(labels), dtype=object)
-    split[is_test] = "test"
-    split[~is_test] = stratified_split(labels[~is_test], {"val": val_fraction, "train": 1 - val_fraction}, seed)
+    split[is_test], split[is_val] = "test", "val"
+    rest = ~(is_test | is_val)
+    split[rest] = stratified_split(labels[rest], {"val": val_fraction, "train": 1 - val_fraction}, seed)
     return split
 
 # %% ../nbs/00_registry.ipynb #db8792cf
 def assign_split(adata: ad.AnnData, strategy: str = "auto", test_fraction: float = 0.25,
-                 val_fraction: float = 0.2, seed: int = 0) -> np.ndarray:
+                 val_fraction: float = 0.2, seed: int = 0, min_val_combos: int = 5) -> np.ndarray:
     """Write train/val/test labels to `adata.obs["cradle_split"]` and return them.
 
-    `strategy`: `"combinations"` (unseen combinations held out), `"random"` (stratified cells),
+    `strategy`: `"combinations"` (unseen combinations held out; `min_val_combos`: `split_unseen_combinations`), `"random"` (stratified cells),
     `"column"` (the registry's `split_key`), or `"auto"`: the user's column if registered, else
     combinations when the screen has any, else random."""
     reg = get_registry(adata)
@@ -419,7 +426,8 @@ def assign_split(adata: ad.AnnData, strategy: str = "auto", test_fraction: float
             raise ValueError("strategy='column' needs a split_key at registration")
         split = adata.obs[reg.split_key].astype(str).to_numpy(dtype=object)
     elif strategy == "combinations":
-        split = split_unseen_combinations(labels, reg.control_label, reg.delimiter, test_fraction, val_fraction, seed)
+        split = split_unseen_combinations(labels, reg.control_label, reg.delimiter, test_fraction, val_fraction, seed,
+                                          min_val_combos)
     elif strategy == "random":
         split = stratified_split(labels, {"test": test_fraction, "val": val_fraction,
                                           "train": 1 - test_fraction - val_fraction}, seed)
@@ -429,3 +437,15 @@ def assign_split(adata: ad.AnnData, strategy: str = "auto", test_fraction: float
                        required=("train", "val", "test") if test_fraction > 0 or strategy == "combinations" else ("train", "val"))
     adata.obs[SPLIT_KEY] = pd.Categorical(split, categories=list(SPLITS))
     return split
+
+# %% ../nbs/00_registry.ipynb #44dc8109
+def split_summary(adata: ad.AnnData) -> str:
+    "One line on the split in `adata.obs['cradle_split']`: cells per split, and the combinations held out whole."
+    reg = get_registry(adata)
+    labels = adata.obs[reg.perturbation_key].astype(str).to_numpy()
+    split = adata.obs[SPLIT_KEY].astype(str).to_numpy()
+    combos = {lab for lab in pd.unique(labels) if len(parse_perturbation(lab, reg.control_label, reg.delimiter)) > 1}
+    whole = {s: sorted(lab for lab in combos if set(split[labels == lab]) == {s}) for s in ("test", "val")}
+    cells = ", ".join(f"{(split == s).sum():,} {s}" for s in SPLITS)
+    held = "; ".join(f"{len(whole[s])} combination{'s' * (len(whole[s]) > 1)} held out whole as {s}" for s in ("test", "val") if whole[s])
+    return f"split: {cells} cells" + (f"; {held}" if held else "")
