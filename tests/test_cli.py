@@ -30,6 +30,8 @@ def trained(tmp_path_factory):
                  "--max-epochs", "3", "--config", str(config))
     assert result.returncode == 0, result.stderr
     assert "saved to" in result.stdout
+    # the split it drew: 16 combinations hold out 4 as test and too few to hold out validation combinations
+    assert "combinations held out whole as test" in result.stdout and "as val" not in result.stdout
     return tmp
 
 
@@ -84,8 +86,10 @@ def test_predict_writes_generated_cells(trained):
     ate, lower, upper = (cells.uns[k] for k in ("ate", "ate_lower", "ate_upper"))
     assert list(ate.index) == ["P01+P02", "P03"] and list(ate.columns) == list(cells.var_names)
     assert lower.shape == (2, 100) and (lower.to_numpy() <= upper.to_numpy()).all()
-    # calibrated on the validation cells by default, and the predictive band of 30 observed cells is the wider
-    assert "the factor the validation cells ask for" in result.stdout
+    # calibrated on the validation cells by default (this small screen holds out no validation combination, so an
+    # unseen pair is only ever widened), and the predictive band of 30 observed cells is the wider
+    assert "the factor new cells of trained perturbations ask for" in result.stdout
+    assert "for perturbations without training cells (no validation combination)" in result.stdout
     width = lambda kind: (cells.uns[f"ate_{kind}upper"] - cells.uns[f"ate_{kind}lower"]).to_numpy().mean()
     assert width("predictive_") > width("")
 
