@@ -191,7 +191,7 @@ def cmd_predict(args) -> None:
     scales = band_scales(adata, labels, scale)
     print("bands as the posterior gives them" if args.uncalibrated else
           f"bands scaled {scale.trained:.2f}x, the factor new cells of trained perturbations ask for; "
-          + (f"{scale.unseen:.2f}x for unseen combinations, the factor the {scale.n_unseen} validation combinations ask for" if scale.unseen is not None
+          + (f"{max(scale.unseen, 1.0):.2f}x for unseen combinations, from the {scale.n_unseen} validation combinations (never narrowed)" if scale.unseen is not None
              else f"{max(scale.trained, 1.0):.2f}x for perturbations without training cells (no validation combination)"), flush=True)
     ate = model.predict_ate(labels, n_particles=args.n_particles, basal=args.basal, seed=args.seed, band_scale=scales,
                             n_observed=args.n_observed, n_observed_controls=controls)
