@@ -11,12 +11,12 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .effects import data_ate, interval_coverage, reference_controls, split_cells
-from .registry import SPLIT_KEY, get_registry
+from .effects import REFERENCE, data_ate, interval_coverage, reference_controls, split_cells, split_moments
+from .registry import SPLIT_KEY, get_registry, parse_perturbation
 
 # %% auto #0
 __all__ = ['SCALE_GRID', 'EffectDraws', 'calibration_scale', 'observed_counts', 'BandScales', 'trained_perturbations',
-           'band_scales', 'calibration_scales', 'calibrate_bands', 'band_coverage']
+           'observed_interactions', 'band_scales', 'calibration_scales', 'calibrate_bands', 'band_coverage']
 
 # %% ../nbs/14_bands.ipynb #39cbf1b5
 @dataclass
@@ -24,8 +24,9 @@ class EffectDraws:
     """What a model's effect bands are made of, for `perturbations` x `genes`: the point effects, `n_global` draws of
     each effect (one per draw of the global latents), the variance of single generated cells about their draw's mean
     (`cell_variance`, and `control_variance` for the controls), the control mean, all on the log2(1e4 x / l + 1)
-    scale, and `cells_per_draw`: how many generated cells each draw's effect is the mean of (None: exact means).
-    Written by `CradleVAE.effect_draws`; `predict_ate` turns it into an AnnData."""
+    scale, `cells_per_draw`: how many generated cells each draw's effect is the mean of (None: exact means), and for
+    the `unseen` combinations the `interactions` observed among the trained ones, which their bands add (what no
+    member's embedding knows). Written by `CradleVAE.effect_draws`; `predict_ate` turns it into an AnnData."""
     perturbations: list
     genes: list
     point: np.ndarray              # perturbations x genes
@@ -34,6 +35,8 @@ class EffectDraws:
     control_variance: np.ndarray   # genes
     control: np.ndarray            # genes
     cells_per_draw: float | None = None
+    interactions: np.ndarray | None = None     # combinations x genes: the screen's own (`observed_interactions`)
+    unseen: np.ndarray | None = None           # perturbations: an unseen combination, whose bands add them
 
     def frame(self, values: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(values, index=list(self.perturbations), columns=list(self.genes))
@@ -42,7 +45,7 @@ class EffectDraws:
         "The draws of some of the perturbations."
         rows = [list(self.perturbations).index(p) for p in perturbations]
         return replace(self, perturbations=list(perturbations), point=self.point[rows], draws=self.draws[rows],
-                       cell_variance=self.cell_variance[rows])
+                       cell_variance=self.cell_variance[rows], unseen=None if self.unseen is None else self.unseen[rows])
 
     def noise_share(self) -> np.ndarray:
         """Per perturbation and gene, the share of the draws' variance about the point that is the Monte-Carlo noise of
@@ -65,25 +68,34 @@ class EffectDraws:
     def band(self, interval: float = 0.9, scale: float = 1.0, n_cells=None, n_controls: float | None = None,
              n_noise: int = 20, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The central `interval` of the effect draws, their spread about the point scaled by `scale` (a number, or a
-        Series by perturbation, as `band_scales` gives): the `effect` band. With `n_cells` and `n_controls`, the
-        `predictive` band: each draw plus `n_noise` draws of the sampling noise of an observed pseudobulk (`sampling_sd`)."""
+        Series by perturbation, as `band_scales` gives), for an unseen combination each plus one of the screen's
+        interactions (`samples`): the `effect` band. With `n_cells` and `n_controls`, the `predictive` band: each draw
+        plus `n_noise` draws of the sampling noise of an observed pseudobulk (`sampling_sd`)."""
         if not 0 < interval < 1:
             raise ValueError(f"interval={interval} must lie between 0 and 1")
-        if isinstance(scale, pd.Series):
-            scale = scale.loc[list(self.perturbations)].to_numpy(dtype=float)[:, None, None]
-        spread = self.point[:, None] + scale * (self.draws - self.point[:, None])
-        tail = (1 - interval) / 2
-        if n_cells is None:
-            lower, upper = np.quantile(spread, [tail, 1 - tail], axis=1)
-            return self.frame(lower), self.frame(upper)
-        if n_controls is None:
+        scale = (scale.loc[list(self.perturbations)].to_numpy(dtype=float) if isinstance(scale, pd.Series)
+                 else np.full(len(self.perturbations), float(scale)))
+        if n_cells is not None and n_controls is None:
             raise ValueError("a predictive band needs n_controls as well as n_cells")
-        sd, rng = self.sampling_sd(n_cells, n_controls), np.random.default_rng(seed)
+        sd = None if n_cells is None else self.sampling_sd(n_cells, n_controls)
+        rng, tail, n = np.random.default_rng(seed), (1 - interval) / 2, n_noise * self.draws.shape[1]
         lower, upper = np.empty_like(self.point), np.empty_like(self.point)
         for p in range(len(self.perturbations)):
-            noisy = spread[p][None] + rng.normal(size=(n_noise, *spread[p].shape)) * sd[p]
-            lower[p], upper[p] = np.quantile(noisy.reshape(-1, noisy.shape[-1]), [tail, 1 - tail], axis=0)
+            samples = self.samples(p, scale[p], n, rng)
+            if sd is not None:
+                samples = np.repeat(samples, n // len(samples), axis=0)
+                samples = samples + rng.normal(size=samples.shape) * sd[p]
+            lower[p], upper[p] = np.quantile(samples, [tail, 1 - tail], axis=0)
         return self.frame(lower), self.frame(upper)
+
+    def samples(self, p: int, scale: float = 1.0, n: int = 1000, rng=None) -> np.ndarray:
+        """Perturbation `p`'s draws (draws x genes), their spread about the point scaled `scale` times; for an unseen
+        combination, `n` of them each plus one of the screen's `interactions`, both picked at random."""
+        spread = self.point[p][None] + scale * (self.draws[p] - self.point[p][None])
+        if self.interactions is None or self.unseen is None or not self.unseen[p]:
+            return spread
+        rng = np.random.default_rng(0) if rng is None else rng
+        return spread[rng.integers(len(spread), size=n)] + self.interactions[rng.integers(len(self.interactions), size=n)]
 
 # %% ../nbs/14_bands.ipynb #e7ed2067
 SCALE_GRID = np.unique(np.r_[np.geomspace(0.05, 1.0, 25), np.geomspace(1.0, 100.0, 49)])
@@ -129,6 +141,26 @@ def trained_perturbations(adata) -> set:
     "The perturbations with cells in the training split."
     labels = adata.obs[get_registry(adata).perturbation_key].astype(str)
     return set(labels[adata.obs[SPLIT_KEY].astype(str).to_numpy() == "train"])
+
+
+def observed_interactions(adata, split: str = "train", min_cells: int = 5, min_combinations: int = 5) -> pd.DataFrame:
+    r"""The screen's own interactions (combinations x genes): for each combination of `split` whose members were all
+    observed alone there (`min_cells` QC-passing cells each, as `data_ate` counts them), its observed effect minus the
+    sum of its members' effects, each gene's values shrunk by $\sqrt{\max(0,\, 1 - \bar v_g / \overline{I^2_g})}$, the
+    share of their mean square that is not sampling noise ($v$: the noise variance of each interaction, from the
+    cells' variances). No rows with fewer than `min_combinations`: too few to stand for an unseen one."""
+    reg = get_registry(adata)
+    means, variances, cells = split_moments(adata, split, min_cells)
+    noise = variances.div(cells, axis=0)
+    combos = {p: list(members) for p in means.index.drop(REFERENCE)
+              if len(members := parse_perturbation(p, reg.control_label, reg.delimiter)) > 1 and set(members) <= set(means.index)}
+    if len(combos) < min_combinations:
+        return pd.DataFrame(np.zeros((0, means.shape[1])), columns=means.columns)
+    shift = [means.loc[c] - means.loc[m].sum(0) + (len(m) - 1) * means.loc[REFERENCE] for c, m in combos.items()]
+    spread = [noise.loc[c] + noise.loc[m].sum(0) + (len(m) - 1) ** 2 * noise.loc[REFERENCE] for c, m in combos.items()]
+    interactions, spread = np.stack(shift), np.stack(spread)
+    shrink = np.sqrt(np.clip(1 - spread.mean(0) / np.maximum((interactions ** 2).mean(0), 1e-12), 0, 1))
+    return pd.DataFrame(interactions * shrink, index=list(combos), columns=means.columns)
 
 
 def band_scales(adata, perturbations, scale) -> pd.Series:

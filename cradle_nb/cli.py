@@ -193,6 +193,8 @@ def cmd_predict(args) -> None:
           f"bands scaled {scale.trained:.2f}x, the factor new cells of trained perturbations ask for; "
           + (f"{max(scale.unseen, 1.0):.2f}x for unseen combinations, from the {scale.n_unseen} validation combinations (never narrowed)" if scale.unseen is not None
              else f"{max(scale.trained, 1.0):.2f}x for perturbations without training cells (no validation combination)"), flush=True)
+    if len(interactions := model.screen_interactions()):
+        print(f"unseen combinations' bands add the interactions of {len(interactions)} trained combinations (the bands chapter)", flush=True)
     ate = model.predict_ate(labels, n_particles=args.n_particles, basal=args.basal, seed=args.seed, band_scale=scales,
                             n_observed=args.n_observed, n_observed_controls=controls)
     cells.uns.update(ate_tables(ate))
@@ -357,8 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     co.add_argument("--data", help="h5ad file (default: the file the run was trained on)")
     co.add_argument("--kind", choices=["mean", "sample"], default="mean", help="posterior mean (real-valued) or one draw (counts)")
-    co.add_argument("--library", choices=["own", "passing"], default="own",
-                    help="decode each cell at its own library, or cells failing QC at a QC-passing cell's of their perturbation")
+    co.add_argument("--library", choices=["passing", "own"], default="passing",
+                    help="decode cells failing QC at the library of a QC-passing cell of their perturbation, or every cell at its own")
     co.add_argument("--seed", type=int, default=0, help="random seed")
     co.add_argument("--backed", action="store_true", help="leave the matrix on disk and read it a block at a time (default for runs trained with --backed)")
 

@@ -14,9 +14,10 @@ from .qc import passing_cells
 from .registry import SPLIT_KEY, count_source, get_registry, log_normalise, parse_perturbation, read_rows, stratified_split
 
 # %% auto #0
-__all__ = ['group_means', 'normalised_group_means', 'reference_controls', 'data_ate', 'data_ceiling', 'split_cells',
-           'heldout_cells', 'top_genes', 'ate_metrics', 'discrimination_score_l1', 'interval_coverage',
-           'additive_prediction', 'effect_slope', 'target_ratio', 'pair_interactions', 'interaction_pearson']
+__all__ = ['REFERENCE', 'group_means', 'normalised_group_means', 'normalised_group_moments', 'reference_controls', 'data_ate',
+           'split_moments', 'data_ceiling', 'split_cells', 'heldout_cells', 'top_genes', 'ate_metrics',
+           'discrimination_score_l1', 'interval_coverage', 'additive_prediction', 'effect_slope', 'target_ratio',
+           'pair_interactions', 'interaction_pearson']
 
 # %% ../nbs/13_effects.ipynb #d1a0e7ab
 def _group_sums(values: sp.csr_matrix, codes: np.ndarray, n_groups: int) -> np.ndarray:
@@ -31,15 +32,33 @@ def group_means(values: sp.csr_matrix, labels) -> pd.DataFrame:
     return pd.DataFrame(_group_sums(values, codes, len(names)) / np.bincount(codes)[:, None], index=list(names))
 
 
+def _normalised_sums(counts, rows: np.ndarray, labels, size: int, powers=(1,)) -> tuple[list, list, np.ndarray]:
+    "Per label, sums of `log_normalise` of the `rows` of `counts` raised to each of `powers`, `size` rows at a time; labels, cells."
+    codes, names = pd.factorize(np.asarray(labels, dtype=object))
+    sums = [np.zeros((len(names), counts.shape[1])) for _ in powers]
+    for start in range(0, len(rows), size):
+        part = slice(start, start + size)
+        logged = log_normalise(read_rows(counts, rows[part]))
+        for total, power in zip(sums, powers):
+            total += _group_sums(logged if power == 1 else logged.power(power) if sp.issparse(logged) else logged ** power,
+                                 codes[part], len(names))
+    return sums, list(names), np.bincount(codes)[:, None]
+
+
 def normalised_group_means(counts, rows: np.ndarray, labels, size: int = 20_000) -> pd.DataFrame:
     """`group_means` of `log_normalise` (base 2) of the `rows` of `counts` (in memory or on disk), by `labels` (one per
     row), read `size` rows at a time."""
-    codes, names = pd.factorize(np.asarray(labels, dtype=object))
-    sums = np.zeros((len(names), counts.shape[1]))
-    for start in range(0, len(rows), size):
-        part = slice(start, start + size)
-        sums += _group_sums(log_normalise(read_rows(counts, rows[part])), codes[part], len(names))
-    return pd.DataFrame(sums / np.bincount(codes)[:, None], index=list(names))
+    (sums,), names, cells = _normalised_sums(counts, rows, labels, size)
+    return pd.DataFrame(sums / cells, index=names)
+
+
+def normalised_group_moments(counts, rows: np.ndarray, labels, size: int = 20_000) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """`normalised_group_means`, the variance of single cells about them (ddof 1; 0 for a label of one cell) and the
+    number of cells, per label: what the sampling noise of a pseudobulk of those cells is made of."""
+    (sums, squares), names, cells = _normalised_sums(counts, rows, labels, size, powers=(1, 2))
+    means = sums / cells
+    variances = np.clip(squares - cells * means ** 2, 0, None) / np.maximum(cells - 1, 1)
+    return pd.DataFrame(means, index=names), pd.DataFrame(variances, index=names), pd.Series(cells.ravel(), index=names)
 
 # %% ../nbs/13_effects.ipynb #2347071f
 def reference_controls(adata, split: str | None = None, min_cells: int = 5) -> np.ndarray:
@@ -64,20 +83,39 @@ def data_ate(adata, split: str | None = None, min_cells: int = 5, cells: np.ndar
 
     `cells` and `controls` (boolean masks) restrict the perturbed cells and the reference further (the
     data ceiling's halves)."""
+    rows, groups, perts = _split_groups(adata, split, min_cells, cells, controls)
+    means = normalised_group_means(count_source(adata, get_registry(adata).layer), rows, groups)
+    ate = means.loc[perts] - means.loc[REFERENCE].to_numpy()
+    ate.columns = get_registry(adata).genes
+    return ate.sort_index()
+
+
+REFERENCE = "\0control"        # the group of a split's reference controls
+
+
+def _split_groups(adata, split, min_cells, cells=None, controls=None) -> tuple[np.ndarray, np.ndarray, list]:
+    """The rows behind a split's effects: QC-passing cells of `split` (and of `cells`) and its `reference_controls` (and
+    `controls`), each row's group (its perturbation, or `REFERENCE`), and the perturbations with `min_cells`."""
     reg = get_registry(adata)
     labels = adata.obs[reg.perturbation_key].astype(str).to_numpy()
-    passing = passing_cells(adata)
     in_split = np.ones(adata.n_obs, bool) if split is None else adata.obs[SPLIT_KEY].astype(str).to_numpy() == split
     everyone = np.ones(adata.n_obs, bool)
     control = reference_controls(adata, split, min_cells) & (everyone if controls is None else controls)
-    keep = passing & in_split & (labels != reg.control_label) & (everyone if cells is None else cells)
-    rows = np.flatnonzero(keep | control)
-    means = normalised_group_means(count_source(adata, reg.layer), rows, np.where(control, "\0control", labels)[rows])
+    keep = passing_cells(adata) & in_split & (labels != reg.control_label) & (everyone if cells is None else cells)
     sizes = pd.Series(labels[keep]).value_counts()
-    perts = [p for p in means.index if p != "\0control" and sizes.get(p, 0) >= min_cells]
-    ate = means.loc[perts] - means.loc["\0control"].to_numpy()
-    ate.columns = reg.genes
-    return ate.sort_index()
+    rows = np.flatnonzero(keep | control)
+    return rows, np.where(control, REFERENCE, labels)[rows], sorted(p for p, n in sizes.items() if n >= min_cells)
+
+
+def split_moments(adata, split: str | None = None, min_cells: int = 5) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """What `data_ate` is made of, with its noise: per perturbation of `split` (at least `min_cells` QC-passing cells)
+    and for its reference controls (row `REFERENCE`), the mean log-normalised expression, the variance of single cells
+    about it and the number of cells (`normalised_group_moments`)."""
+    rows, groups, perts = _split_groups(adata, split, min_cells)
+    moments = normalised_group_moments(count_source(adata, get_registry(adata).layer), rows, groups)
+    keep = perts + [REFERENCE]
+    genes = list(get_registry(adata).genes)
+    return moments[0].loc[keep].set_axis(genes, axis=1), moments[1].loc[keep].set_axis(genes, axis=1), moments[2].loc[keep]
 
 # %% ../nbs/13_effects.ipynb #0effe84c
 def data_ceiling(adata, split: str, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:

@@ -14,10 +14,10 @@ import scipy.sparse as sp
 import torch
 from fastcore.basics import patch
 
-from .bands import EffectDraws
+from .bands import EffectDraws, observed_interactions, trained_perturbations
 from .qc import passing_cells, qc_matrix
-from .registry import (SPLIT_KEY, count_source, disk_path, dosage_matrix, log_normalise, on_disk, read_rows,
-                                write_h5ad_by_rows)
+from .registry import (SPLIT_KEY, count_source, disk_path, dosage_matrix, log_normalise, on_disk, parse_perturbation,
+                                read_rows, write_h5ad_by_rows)
 from .training import _check_positive
 
 # %% auto #0
@@ -185,7 +185,7 @@ def effect_draws(self: PredictionMixin, perturbations, n_particles: int = 2500, 
     """The draws behind `predict_ate` (`EffectDraws`): `n_particles` generated cells per perturbation, shared among
     `n_global` draws of the global latents (masks, embeddings; at most `n_particles`), sequenced at the screen's own
     depth (library sizes drawn from its QC-passing training cells, the same draws for every perturbation and the
-    controls) or at `library_size`."""
+    controls) or at `library_size`; with the `screen_interactions` that an unseen combination's bands add."""
     _check_positive(n_particles=n_particles, n_global=n_global)
     n_global = min(n_global, n_particles)
     torch.manual_seed(seed)
@@ -197,8 +197,21 @@ def effect_draws(self: PredictionMixin, perturbations, n_particles: int = 2500, 
     moments = [self._group_means(row, library, n_global, None, states) for row in rows[:-1]]
     draws = np.stack([means for means, _ in moments]) - control[0]
     weights = np.bincount(np.arange(n_particles) % n_global) / n_particles
+    interactions = self.screen_interactions()
+    trained, reg = trained_perturbations(self._adata), self.registry
+    unseen = np.array([p not in trained and len(parse_perturbation(p, reg.control_label, reg.delimiter)) > 1 for p in labels])
     return EffectDraws(labels, list(self.registry.genes), np.einsum("pgj,g->pj", draws, weights), draws,
-                       np.stack([variance for _, variance in moments]), control_variance, control[0], n_particles / n_global)
+                       np.stack([variance for _, variance in moments]), control_variance, control[0], n_particles / n_global,
+                       interactions.to_numpy() if len(interactions) else None, unseen)
+
+
+@patch
+def screen_interactions(self: PredictionMixin) -> pd.DataFrame:
+    """`observed_interactions` of the training cells (read once per model): what the bands of an unseen combination add
+    for the interaction none of its members' embeddings can know."""
+    if getattr(self, "_interactions", None) is None:
+        self._interactions = observed_interactions(self._adata)
+    return self._interactions
 
 
 @patch
@@ -208,7 +221,9 @@ def predict_ate(self: PredictionMixin, perturbations, n_particles: int = 2500, s
     """Model average treatment effects (perturbations x genes AnnData) with `interval` bands (the bands chapter).
     `layers['mean']` holds the normalised means; `layers['lower']` / `layers['upper']` the `effect` band, the draws'
     central `interval` (`effect_draws`), their spread scaled by `band_scale` (a number, or a Series by perturbation:
-    `calibrate_bands` finds the factor, `band_scales` spreads it over trained and unseen perturbations). With
+    `calibrate_bands` finds the factor, `band_scales` spreads it over trained and unseen perturbations); an unseen
+    combination's bands add the interactions of the trained ones (`screen_interactions`, counted in
+    `uns['interval']['interactions']`). With
     `n_observed` (the cells a user will observe per perturbation: a number, or a mapping from perturbation to number)
     and `n_observed_controls`, `layers['predictive_lower']` / `['predictive_upper']` hold the `predictive` band of such an
     observed pseudobulk effect. The generated cells are sequenced at the screen's own depth, so the effects are on the
@@ -228,7 +243,8 @@ def predict_ate(self: PredictionMixin, perturbations, n_particles: int = 2500, s
     out.uns["control_mean"] = draws.control.astype(np.float32)
     out.uns["interval"] = {"level": interval, "n_global": draws.draws.shape[1], "cells_per_draw": n_particles // draws.draws.shape[1],
                            "scale": band_scale.loc[draws.perturbations].tolist() if isinstance(band_scale, pd.Series) else float(band_scale),
-                           "bands": ["effect"] + (["predictive"] if n_observed is not None else [])}
+                           "bands": ["effect"] + (["predictive"] if n_observed is not None else []),
+                           "interactions": 0 if draws.interactions is None else len(draws.interactions)}
     out.uns["library_size"] = "screen" if library_size is None else float(library_size)
     return out
 
@@ -322,10 +338,10 @@ CORRECTED_LIBRARIES = ("own", "passing")
 
 
 @patch
-def corrected_library(self: PredictionMixin, adata: ad.AnnData, library: str = "own", seed: int = 0) -> np.ndarray:
-    """The library size each cell of `adata` is decoded at: its own (`"own"`), or for cells failing QC one drawn from the
-    QC-passing cells of the same perturbation (`"passing"`; all passing cells of `adata` when the perturbation has fewer
-    than 5, the training cells' when `adata` has none)."""
+def corrected_library(self: PredictionMixin, adata: ad.AnnData, library: str = "passing", seed: int = 0) -> np.ndarray:
+    """The library size each cell of `adata` is decoded at: for cells failing QC one drawn from the QC-passing cells of
+    the same perturbation (`"passing"`, the default; all passing cells of `adata` when the perturbation has fewer than
+    5, the training cells' when `adata` has none), their own for the rest; or every cell's own (`"own"`)."""
     if library not in CORRECTED_LIBRARIES:
         raise ValueError(f"library={library!r} is not one of {CORRECTED_LIBRARIES}")
     own = self._library_sizes(adata).astype(np.float32)
@@ -363,7 +379,7 @@ def corrected_blocks(self: PredictionMixin, adata: ad.AnnData | None = None, kin
 
 @patch
 def get_corrected_counts(self: PredictionMixin, adata: ad.AnnData | None = None, kind: str = "mean", seed: int = 0,
-                         batch_size: int = 2048, library: str = "own") -> ad.AnnData:
+                         batch_size: int = 2048, library: str = "passing") -> ad.AnnData:
     """Each cell decoded on the clean branch from its own basal state and perturbation offset at `corrected_library`
     (X and `layers['corrected']`; `obs['corrected_library']`)."""
     adata = self._adata if adata is None else adata
@@ -378,7 +394,7 @@ def get_corrected_counts(self: PredictionMixin, adata: ad.AnnData | None = None,
 
 @patch
 def write_corrected_counts(self: PredictionMixin, path, adata: ad.AnnData | None = None, kind: str = "mean", seed: int = 0,
-                           batch_size: int = 2048, library: str = "own") -> Path:
+                           batch_size: int = 2048, library: str = "passing") -> Path:
     """`get_corrected_counts` written straight to an `.h5ad` a block at a time (`write_h5ad_by_rows`), for screens
     whose corrected matrix does not fit in memory: X and `layers['corrected']` (one copy on disk), the observed counts
     in `layers['counts']`. Memory is bounded by `batch_size` cells, whether the counts are in memory or on disk."""

@@ -40,8 +40,9 @@ def runs_of(results: pd.DataFrame) -> pd.DataFrame:
                                           train_s=("train_seconds", "mean")).round(1)
 
 # %% ../nbs/20_artifacts.ipynb #4cdea0a0
-CLAIMS = {"failing, corrected: MT flag": ("corrected-failing", "qc_flag_rate_pct_mt_k3"),
-          "failing, at a passing cell's library: QC pass": ("corrected-failing-restored", "qc_pass_rate_k3"),
+CLAIMS = {"failing, corrected: MT flag": ("corrected-failing-restored", "qc_flag_rate_pct_mt_k3"),
+          "failing, corrected: QC pass": ("corrected-failing-restored", "qc_pass_rate_k3"),
+          "failing, at its own library: MT flag": ("corrected-failing", "qc_flag_rate_pct_mt_k3"),
           "clean branch: paper QC pass": ("generated", "paper_qc_pass_rate_k3"),
           "basal QC probe AUROC": ("test", "basal_qc_probe_auroc"),
           "effect band on the truth": ("test", "ate_interval_coverage90"),
