@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .effects import REFERENCE, data_ate, interval_coverage, reference_controls, split_cells, split_moments
+from .qc import passing_cells
 from .registry import SPLIT_KEY, get_registry, parse_perturbation
 
 # %% auto #0
@@ -148,8 +149,14 @@ def observed_interactions(adata, split: str = "train", min_cells: int = 5, min_c
     observed alone there (`min_cells` QC-passing cells each, as `data_ate` counts them), its observed effect minus the
     sum of its members' effects, each gene's values shrunk by $\sqrt{\max(0,\, 1 - \bar v_g / \overline{I^2_g})}$, the
     share of their mean square that is not sampling noise ($v$: the noise variance of each interaction, from the
-    cells' variances). No rows with fewer than `min_combinations`: too few to stand for an unseen one."""
+    cells' variances). No rows with fewer than `min_combinations` (too few to stand for an unseen one), or without
+    QC-passing controls in `split` (a batch of cells a model was loaded with, say)."""
     reg = get_registry(adata)
+    labels = adata.obs[reg.perturbation_key].astype(str).to_numpy()
+    in_split = adata.obs[SPLIT_KEY].astype(str).to_numpy() == split
+    combinations = [p for p in set(labels[in_split]) if len(parse_perturbation(p, reg.control_label, reg.delimiter)) > 1]
+    if len(combinations) < min_combinations or not (in_split & (labels == reg.control_label) & passing_cells(adata)).any():
+        return pd.DataFrame(np.zeros((0, adata.n_vars)), columns=list(reg.genes))
     means, variances, cells = split_moments(adata, split, min_cells)
     noise = variances.div(cells, axis=0)
     combos = {p: list(members) for p in means.index.drop(REFERENCE)
