@@ -154,15 +154,15 @@ def observed_interactions(adata, split: str = "train", min_cells: int = 5, min_c
     reg = get_registry(adata)
     labels = adata.obs[reg.perturbation_key].astype(str).to_numpy()
     in_split = adata.obs[SPLIT_KEY].astype(str).to_numpy() == split
-    combinations = [p for p in set(labels[in_split]) if len(parse_perturbation(p, reg.control_label, reg.delimiter)) > 1]
-    if len(combinations) < min_combinations or not (in_split & (labels == reg.control_label) & passing_cells(adata)).any():
-        return pd.DataFrame(np.zeros((0, adata.n_vars)), columns=list(reg.genes))
+    members = {p: list(m) for p in set(labels[in_split]) if len(m := parse_perturbation(p, reg.control_label, reg.delimiter)) > 1}
+    none = pd.DataFrame(np.zeros((0, adata.n_vars)), columns=list(reg.genes))
+    if len(members) < min_combinations or not (in_split & (labels == reg.control_label) & passing_cells(adata)).any():
+        return none                                          # checked on the labels, before reading any counts
     means, variances, cells = split_moments(adata, split, min_cells)
     noise = variances.div(cells, axis=0)
-    combos = {p: list(members) for p in means.index.drop(REFERENCE)
-              if len(members := parse_perturbation(p, reg.control_label, reg.delimiter)) > 1 and set(members) <= set(means.index)}
+    combos = {c: members[c] for c in means.index if c in members and set(members[c]) <= set(means.index)}
     if len(combos) < min_combinations:
-        return pd.DataFrame(np.zeros((0, means.shape[1])), columns=means.columns)
+        return none
     shift = [means.loc[c] - means.loc[m].sum(0) + (len(m) - 1) * means.loc[REFERENCE] for c, m in combos.items()]
     spread = [noise.loc[c] + noise.loc[m].sum(0) + (len(m) - 1) ** 2 * noise.loc[REFERENCE] for c, m in combos.items()]
     interactions, spread = np.stack(shift), np.stack(spread)

@@ -32,16 +32,17 @@ def group_means(values: sp.csr_matrix, labels) -> pd.DataFrame:
     return pd.DataFrame(_group_sums(values, codes, len(names)) / np.bincount(codes)[:, None], index=list(names))
 
 
-def _normalised_sums(counts, rows: np.ndarray, labels, size: int, powers=(1,)) -> tuple[list, list, np.ndarray]:
-    "Per label, sums of `log_normalise` of the `rows` of `counts` raised to each of `powers`, `size` rows at a time; labels, cells."
+def _normalised_sums(counts, rows: np.ndarray, labels, size: int, squares: bool = False) -> tuple[np.ndarray, list, np.ndarray]:
+    """Per label, the sums of `log_normalise` of the `rows` of `counts` (and of their squares), read `size` rows at a
+    time; the labels; their numbers of cells."""
     codes, names = pd.factorize(np.asarray(labels, dtype=object))
-    sums = [np.zeros((len(names), counts.shape[1])) for _ in powers]
+    sums = np.zeros((1 + squares, len(names), counts.shape[1]))
     for start in range(0, len(rows), size):
         part = slice(start, start + size)
         logged = log_normalise(read_rows(counts, rows[part]))
-        for total, power in zip(sums, powers):
-            total += _group_sums(logged if power == 1 else logged.power(power) if sp.issparse(logged) else logged ** power,
-                                 codes[part], len(names))
+        sums[0] += _group_sums(logged, codes[part], len(names))
+        if squares:
+            sums[1] += _group_sums(logged.multiply(logged) if sp.issparse(logged) else logged ** 2, codes[part], len(names))
     return sums, list(names), np.bincount(codes)[:, None]
 
 
@@ -55,7 +56,7 @@ def normalised_group_means(counts, rows: np.ndarray, labels, size: int = 20_000)
 def normalised_group_moments(counts, rows: np.ndarray, labels, size: int = 20_000) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """`normalised_group_means`, the variance of single cells about them (ddof 1; 0 for a label of one cell) and the
     number of cells, per label: what the sampling noise of a pseudobulk of those cells is made of."""
-    (sums, squares), names, cells = _normalised_sums(counts, rows, labels, size, powers=(1, 2))
+    (sums, squares), names, cells = _normalised_sums(counts, rows, labels, size, squares=True)
     means = sums / cells
     variances = np.clip(squares - cells * means ** 2, 0, None) / np.maximum(cells - 1, 1)
     return pd.DataFrame(means, index=names), pd.DataFrame(variances, index=names), pd.Series(cells.ravel(), index=names)
@@ -112,10 +113,9 @@ def split_moments(adata, split: str | None = None, min_cells: int = 5) -> tuple[
     and for its reference controls (row `REFERENCE`), the mean log-normalised expression, the variance of single cells
     about it and the number of cells (`normalised_group_moments`)."""
     rows, groups, perts = _split_groups(adata, split, min_cells)
-    moments = normalised_group_moments(count_source(adata, get_registry(adata).layer), rows, groups)
-    keep = perts + [REFERENCE]
-    genes = list(get_registry(adata).genes)
-    return moments[0].loc[keep].set_axis(genes, axis=1), moments[1].loc[keep].set_axis(genes, axis=1), moments[2].loc[keep]
+    means, variances, cells = normalised_group_moments(count_source(adata, get_registry(adata).layer), rows, groups)
+    keep, genes = perts + [REFERENCE], list(get_registry(adata).genes)
+    return means.loc[keep].set_axis(genes, axis=1), variances.loc[keep].set_axis(genes, axis=1), cells.loc[keep]
 
 # %% ../nbs/13_effects.ipynb #0effe84c
 def data_ceiling(adata, split: str, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
