@@ -14,13 +14,14 @@ from torch import nn
 from torch.distributions import NegativeBinomial, Normal, Poisson
 
 # %% auto #0
-__all__ = ['LIKELIHOODS', 'COMBINE', 'ModelConfig', 'decoder_input', 'Decoder', 'log_mean', 'observation_distribution',
-           'nb_count_terms', 'nb_log_prob', 'nb_log_likelihood', 'nb_weighted_log_likelihood',
-           'nb_weighted_count_terms', 'bernoulli_kl', 'gaussian_kl', 'Generative']
+__all__ = ['LIKELIHOODS', 'COMBINE', 'DISPERSIONS', 'ModelConfig', 'decoder_input', 'Decoder', 'log_mean',
+           'observation_distribution', 'nb_count_terms', 'nb_log_prob', 'nb_log_likelihood',
+           'nb_weighted_log_likelihood', 'nb_weighted_count_terms', 'bernoulli_kl', 'gaussian_kl', 'Generative']
 
 # %% ../nbs/05_model.ipynb #97f61aff
 LIKELIHOODS = ("nb", "poisson", "gaussian")
 COMBINE = ("concat", "sum")
+DISPERSIONS = ("gene", "shared", "fixed")
 
 
 @dataclass
@@ -49,16 +50,21 @@ class ModelConfig:
     balanced_reconstruction: bool = True
     artifact_dispersion: bool = False
     basal_independence: float = 1.0
+    dispersion: str = "gene"
+    dispersion_value: float = 2.0
 
     def __post_init__(self):
         choices = {"likelihood": LIKELIHOODS, "combine": COMBINE, "embedding_guide": ("correlated", "mean_field"),
-                   "counterfactual_reduction": ("sum", "mean"), "counterfactual_encoding": ("counterfactual", "factual")}
+                   "counterfactual_reduction": ("sum", "mean"), "counterfactual_encoding": ("counterfactual", "factual"),
+                   "dispersion": DISPERSIONS}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}={getattr(self, name)!r} is not one of {allowed}")
         for name in ("n_genes", "n_latent", "decoder_hidden", "encoder_hidden"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if not self.dispersion_value > 0:
+            raise ValueError(f"dispersion_value must be positive, got {self.dispersion_value}")
         if not 0 < self.mask_prior < 1:
             raise ValueError(f"mask_prior must lie in (0, 1), got {self.mask_prior}")
         for name in ("beta", "basal_independence"):
@@ -88,14 +94,23 @@ def decoder_input(z: torch.Tensor, d: torch.Tensor, a: torch.Tensor | None, comb
 class Decoder(nn.Module):
     "Residual MLP from the decoder input to per-gene logits, plus the likelihood's per-gene parameters."
 
-    def __init__(self, n_input: int, n_genes: int, n_hidden: int = 400, likelihood: str = "nb"):
+    def __init__(self, n_input: int, n_genes: int, n_hidden: int = 400, likelihood: str = "nb", dispersion: str = "gene",
+                 dispersion_value: float = 2.0):
         super().__init__()
         self.input = nn.Linear(n_input, n_hidden)
         self.residual = nn.Linear(n_hidden, n_hidden)
         self.output = nn.Linear(n_hidden, n_genes)
-        self.likelihood = likelihood
-        if likelihood in ("nb", "gaussian"):
-            self.log_dispersion = nn.Parameter(torch.zeros(n_genes))   # log theta (NB) or log sigma (Gaussian)
+        self.likelihood, self.n_genes = likelihood, n_genes
+        if likelihood in ("nb", "gaussian"):                  # log theta (NB) or log sigma (Gaussian)
+            if dispersion == "fixed":
+                self.register_buffer("log_dispersion", torch.full((1,), math.log(dispersion_value)))
+            else:
+                self.log_dispersion = nn.Parameter(torch.zeros(n_genes if dispersion == "gene" else 1))
+
+    def gene_log_dispersion(self) -> torch.Tensor | None:
+        "The log dispersion of every gene: its own (`gene`), or the one shared by all genes (`shared`, `fixed`)."
+        value = getattr(self, "log_dispersion", None)
+        return None if value is None else value.expand(self.n_genes)
 
     def body(self, first: torch.Tensor) -> torch.Tensor:
         "The last hidden layer from the first layer's pre-activation."
@@ -293,7 +308,8 @@ class Generative(nn.Module):
         self.config = config
         blocks = 2 + (config.n_artifact_flags > 0)
         n_input = config.n_latent * (blocks if config.combine == "concat" else 1)
-        self.decoder = Decoder(n_input, config.n_genes, config.decoder_hidden, config.likelihood)
+        self.decoder = Decoder(n_input, config.n_genes, config.decoder_hidden, config.likelihood, config.dispersion,
+                               config.dispersion_value)
         shifted = config.artifact_dispersion and config.n_artifact_flags > 0 and config.likelihood in ("nb", "gaussian")
         self.dispersion_shift = nn.Parameter(torch.zeros(config.n_artifact_flags, config.n_genes)) if shifted else None
 
@@ -324,7 +340,7 @@ class Generative(nn.Module):
     def log_dispersion(self, qc=None) -> torch.Tensor | None:
         """Log dispersion per gene of clean cells, $\\log\\theta$ (`qc=None`, and always without per-flag dispersions), or
         of cells with QC flags `qc` (`(..., F)`): $\\log\\theta + c_i\\,\\Delta$, one row of shifts $\\Delta_f$ per flag."""
-        base = getattr(self.decoder, "log_dispersion", None)
+        base = self.decoder.gene_log_dispersion()
         if qc is None or self.dispersion_shift is None:
             return base
         return base + torch.matmul(qc, self.dispersion_shift)

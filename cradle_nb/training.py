@@ -28,7 +28,8 @@ from .losses import SUMMARY_KEYS
 from .registry import SPLIT_KEY, count_matrix, disk_path, get_counts, on_disk, read_on_disk
 
 # %% auto #0
-__all__ = ['TARGET_STEPS', 'training_plan', 'TrainingDiverged', 'TrainingMixin', 'parameter_groups', 'describe_plan']
+__all__ = ['TARGET_STEPS', 'training_plan', 'TrainingDiverged', 'TrainingMixin', 'parameter_groups', 'share_dispersion_gradient',
+           'describe_plan']
 
 # %% ../nbs/09_training.ipynb #409ef81f
 TARGET_STEPS = 2000
@@ -100,7 +101,7 @@ def train(self: TrainingMixin, max_epochs: int | None = None, batch_size: int | 
     previous run. The budget (`batch_size`, `max_epochs`, `warmup_epochs`, `patience`) is derived from the number of
     training cells where not given (`training_plan`) and printed when training starts; the mask logits learn at
     `mask_lr`, the other per-perturbation and per-flag variational parameters at `global_lr`, the networks at `lr`
-    (`parameter_groups`). `devices=N` trains data-parallel on N processes: spawned here from Python or a notebook, or the
+    (`parameter_groups`); until the warm-up ends the genes' dispersions move as one (`share_dispersion_gradient`). `devices=N` trains data-parallel on N processes: spawned here from Python or a notebook, or the
     processes `torchrun` started (one per GPU; Gloo on CPUs). `precision="bf16"` runs the forward pass under bfloat16
     autocast on CUDA (weights, gradients and the optimizer stay in float32)."""
     if monitor not in ("elbo", "loss"):
@@ -165,7 +166,7 @@ def _fit(self: TrainingMixin, max_epochs, batch_size, lr, mask_lr, global_lr, we
         for epoch in bar:
             buffers = epoch_buffers(len(train_set), seed + epoch, rank, world, train_set.on_disk, batch_size)
             row = self._epoch(step_module, optimizer, train_set, val_set, buffers, epoch, batch_size, n_particles,
-                              gradient_clip, autocast, best_state, rows)
+                              gradient_clip, autocast, best_state, rows, share_dispersion=epoch < warmup_epochs)
             rows.append(row)
             bar.set_postfix(train=f"{row['train_loss']:.1f}", val=f"{row['val_loss']:.1f}")
             if epoch < warmup_epochs:            # masks still settling: no early stopping, the latest weights are kept
@@ -198,11 +199,20 @@ def parameter_groups(module, lr: float, mask_lr: float, global_lr: float) -> lis
     per_perturbation = [embedding.mean, embedding.raw_scale] if embedding.kind == "mean_field" else list(embedding.perturbation_input.parameters())
     per_flag = list(guide.artifact.parameters()) if guide.artifact is not None else []
     generative = module.generative
-    per_gene = [p for p in (getattr(generative.decoder, "log_dispersion", None), generative.dispersion_shift) if p is not None]
+    per_gene = [p for p in (getattr(generative.decoder, "log_dispersion", None), generative.dispersion_shift)
+                if isinstance(p, torch.nn.Parameter)]      # a fixed dispersion is a buffer, not learned
     special = {id(p) for p in per_perturbation + per_flag + per_gene} | {id(guide.mask.logits)}
     return [{"params": [p for p in module.parameters() if id(p) not in special], "lr": lr, "name": "networks"},
             {"params": [guide.mask.logits], "lr": mask_lr, "name": "mask logits"},
             {"params": per_perturbation + per_flag + per_gene, "lr": global_lr, "name": "embeddings"}]
+
+
+def share_dispersion_gradient(module) -> None:
+    """Give every gene's log dispersion the mean of their gradients, so that dispersions which start equal move as one
+    (the warm-up's common dispersion); nothing for a dispersion shared by all genes or fixed."""
+    log_theta = getattr(module.generative.decoder, "log_dispersion", None)
+    if isinstance(log_theta, torch.nn.Parameter) and log_theta.grad is not None and log_theta.numel() > 1:
+        log_theta.grad.fill_(log_theta.grad.mean())
 
 
 def describe_plan(plan: dict, lr: float, mask_lr: float, global_lr: float) -> str:
@@ -215,8 +225,9 @@ def describe_plan(plan: dict, lr: float, mask_lr: float, global_lr: float) -> st
 
 @patch
 def _epoch(self: TrainingMixin, step_module, optimizer, train_set, val_set, buffers, epoch, batch_size, n_particles,
-           gradient_clip, autocast, best_state, rows) -> dict:
-    "One epoch over this rank's `buffers` of training-cell positions (`epoch_buffers`), then validation; the epoch's history row."
+           gradient_clip, autocast, best_state, rows, share_dispersion: bool = False) -> dict:
+    """One epoch over this rank's `buffers` of training-cell positions (`epoch_buffers`), then validation; the epoch's
+    history row. With `share_dispersion` (the warm-up) the genes' dispersions move as one (`share_dispersion_gradient`)."""
     module = getattr(step_module, "module", step_module)
     module.train()
     train_rows = []
@@ -232,6 +243,8 @@ def _epoch(self: TrainingMixin, step_module, optimizer, train_set, val_set, buff
                                    "the last good weights are kept")
         optimizer.zero_grad(set_to_none=True)
         terms.loss.backward()
+        if share_dispersion:
+            share_dispersion_gradient(module)
         torch.nn.utils.clip_grad_norm_(module.parameters(), gradient_clip)
         optimizer.step()
         train_rows.append((len(batch["counts"]), terms.summary()))

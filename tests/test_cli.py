@@ -125,6 +125,20 @@ def test_reload_on_the_raw_file_needs_no_setup(trained):
     assert model.predict_ate(["P01"], n_particles=50).shape == (1, 100)
 
 
+def test_a_fixed_dispersion_holds_through_a_saved_run(trained, tmp_path):
+    "`--dispersion fixed`: no parameter learns it; the loaded run decodes with the value given."
+    from cradle_nb.vae import CradleVAE
+    out = tmp_path / "fixed"
+    result = run("train", str(trained / "screen.h5ad"), "--perturbation-key", "condition", "--control", "control",
+                 "--out", str(out), "--max-epochs", "1", "--dispersion", "fixed", "--dispersion-value", "3",
+                 "--config", str(trained / "config.yaml"))
+    assert result.returncode == 0, result.stderr
+    model = CradleVAE.load(out, ad.read_h5ad(trained / "screen.h5ad"))
+    assert model.config.dispersion == "fixed"
+    assert np.allclose(model.module.generative.log_dispersion().exp().numpy(), 3.0)
+    assert json.loads((out / "config.json").read_text())["model"]["dispersion_value"] == 3.0
+
+
 def test_correct_writes_corrected_and_observed_counts(trained):
     out = trained / "corrected.h5ad"
     result = run("correct", str(trained / "run"), "--out", str(out))
