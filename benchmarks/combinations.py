@@ -13,6 +13,9 @@ predicted effects of the test split's unseen pairs are scored. Rows:
 - with `--models ... cradle-vae-unbalanced cradle-vae-beta0 cradle-vae-offset-only`: CRADLE-VAE without the
   class-balanced reconstruction weights, without the counterfactual term, and without both (SAMS-VAE plus the
   artifact offset): what each part it adds to SAMS-VAE costs or buys;
+- with `--models ... cradle-vae-shared-dispersion cradle-vae-fixed-dispersion`: one dispersion for all genes to the
+  end of training, or the dispersion held at `dispersion_value` (2); the defaults give the genes one common value in
+  the warm-up and each its own after it;
 - `additive`: the sum of the training split's observed single effects (against the training controls);
 - `data`: the test split's own observed effects (against its own controls): what observing the pairs gives.
 
@@ -55,7 +58,9 @@ VARIANTS = {**MODELS, "cradle-vae-counterfactual": {"model": OBJECTIVE},
             "cradle-vae-unbalanced": {"model": {**OBJECTIVE, "balanced_reconstruction": False}},
             "cradle-vae-beta0": {"model": {**OBJECTIVE, "beta": 0.0}},
             "cradle-vae-offset-only": {"model": {**OBJECTIVE, "balanced_reconstruction": False, "beta": 0.0}},
-            "cradle-vae-flag-dispersions": {"model": {"artifact_dispersion": True}}}      # the defaults, failing cells' own dispersion
+            "cradle-vae-flag-dispersions": {"model": {"artifact_dispersion": True}},     # the defaults, failing cells' own dispersion
+            "cradle-vae-shared-dispersion": {"model": {"dispersion": "shared"}},        # one dispersion for all genes to the end
+            "cradle-vae-fixed-dispersion": {"model": {"dispersion": "fixed"}}}          # the dispersion held at 2
 SHOWN = ["pearson_delta_truth", "mse_top20_truth", "effect_slope_truth", "target_ratio_truth",
          "pearson_delta_truth_interacting", "mse_top20_truth_interacting", "pearson_delta_truth_additive",
          "interaction_pearson_truth",
