@@ -20,7 +20,8 @@ MODEL_OPTIONS = {
     "likelihood": (LIKELIHOOD_CHOICES, "count likelihood (default nb)"),
     "artifact_model": (bool, "the artifact branch; --no-artifact-model trains SAMS-VAE (default on)"),
     "beta": (float, "weight of the counterfactual term (default 0: off; the paper's is 0.5)"),
-    "dispersion": (("gene", "shared", "fixed"), "NB dispersion: each gene's own (one common value until the warm-up ends), one for all genes, or fixed at dispersion_value (default gene)"),
+    "dispersion": (("gene", "shared", "fixed"), "NB dispersion: each gene's own (one common value until the warm-up "
+                   "ends), one for all genes, or fixed at dispersion_value (default gene)"),
     "dispersion_value": (float, "the dispersion when fixed: theta of the NB, sigma of the Gaussian (default 2)"),
     "basal_independence": (float, "weight of the basal-independence term; 0 is the paper's objective (default 1)"),
     "per_flag_artifacts": (bool, "one artifact embedding per QC flag instead of one for any failure (default on)"),

@@ -101,8 +101,8 @@ def train(self: TrainingMixin, max_epochs: int | None = None, batch_size: int | 
     previous run. The budget (`batch_size`, `max_epochs`, `warmup_epochs`, `patience`) is derived from the number of
     training cells where not given (`training_plan`) and printed when training starts; the mask logits learn at
     `mask_lr`, the other per-perturbation and per-flag variational parameters at `global_lr`, the networks at `lr`
-    (`parameter_groups`); until the warm-up ends the genes' dispersions move as one (`share_dispersion_gradient`). `devices=N` trains data-parallel on N processes: spawned here from Python or a notebook, or the
-    processes `torchrun` started (one per GPU; Gloo on CPUs). `precision="bf16"` runs the forward pass under bfloat16
+    (`parameter_groups`); until the warm-up ends the genes' dispersions move as one (`share_dispersion_gradient`).
+    `devices=N` trains data-parallel on N processes: spawned here from Python or a notebook, or the processes `torchrun` started (one per GPU; Gloo on CPUs). `precision="bf16"` runs the forward pass under bfloat16
     autocast on CUDA (weights, gradients and the optimizer stay in float32)."""
     if monitor not in ("elbo", "loss"):
         raise ValueError(f"monitor={monitor!r} is not 'elbo' or 'loss'")
