@@ -14,9 +14,10 @@ from torch import nn
 from torch.distributions import NegativeBinomial, Normal, Poisson
 
 # %% auto #0
-__all__ = ['LIKELIHOODS', 'COMBINE', 'DISPERSIONS', 'ModelConfig', 'decoder_input', 'Decoder', 'log_mean',
-           'observation_distribution', 'nb_count_terms', 'nb_log_prob', 'nb_log_likelihood',
-           'nb_weighted_log_likelihood', 'nb_weighted_count_terms', 'bernoulli_kl', 'gaussian_kl', 'Generative']
+__all__ = ['LIKELIHOODS', 'COMBINE', 'DISPERSIONS', 'MAX_LOG_DISPERSION', 'STIRLING_FROM', 'ModelConfig', 'decoder_input',
+           'Decoder', 'log_mean', 'observation_distribution', 'log_gamma_ratio', 'nb_count_terms', 'nb_log_prob',
+           'nb_log_likelihood', 'nb_weighted_log_likelihood', 'nb_weighted_count_terms', 'bernoulli_kl', 'gaussian_kl',
+           'Generative']
 
 # %% ../nbs/05_model.ipynb #97f61aff
 LIKELIHOODS = ("nb", "poisson", "gaussian")
@@ -136,18 +137,37 @@ def observation_distribution(logits, library, likelihood: str = "nb", log_disper
     return Normal(lm.exp(), log_dispersion.exp())
 
 
+MAX_LOG_DISPERSION = math.log(1e6)    # beyond, the NB is the Poisson for any count a cell holds
+STIRLING_FROM = 10.0                   # theta from which the log-gamma ratio is taken from Stirling's series
+
+
+def _stirling_theta(theta):
+    "Where Stirling's series applies, and theta with the other entries set to where both branches stay finite."
+    large = theta >= STIRLING_FROM
+    return large, torch.where(large, theta, torch.full_like(theta, STIRLING_FROM)), torch.where(large, torch.ones_like(theta), theta)
+
+
+def log_gamma_ratio(x, theta) -> torch.Tensor:
+    r"""$\log\Gamma(x+\theta) - \log\Gamma(\theta)$. For $\theta \ge 10$ from Stirling's series,
+    $(\theta - \tfrac12)\log(1 + x/\theta) + x\log(\theta + x) - x - \frac{x}{12\,\theta(\theta + x)}$, which never
+    subtracts two large log-gammas (in float32 their difference is lost from $\theta \approx 10^4$)."""
+    large, big, small = _stirling_theta(theta)
+    stirling = (big - 0.5) * torch.log1p(x / big) + x * torch.log(big + x) - x - x / (12 * big * (big + x))
+    return torch.where(large, stirling, torch.lgamma(x + small) - torch.lgamma(small))
+
+
 def nb_count_terms(x: torch.Tensor, log_theta: torch.Tensor) -> torch.Tensor:
     "The particle-free part of the NB log-probability: $\\log\\Gamma(x+\\theta) - \\log\\Gamma(\\theta) - \\log\\Gamma(x+1)$."
-    theta = log_theta.exp()
-    return torch.lgamma(x + theta) - torch.lgamma(theta) - torch.lgamma(x + 1)
+    return log_gamma_ratio(x, log_theta.exp()) - torch.lgamma(x + 1)
 
 
 def nb_log_prob(x, log_mu, log_theta, count_terms=None) -> torch.Tensor:
-    "NB log-probability per cell and gene; pass `count_terms` (from `nb_count_terms`) to reuse it across particles."
+    r"""NB log-probability per cell and gene; pass `count_terms` (from `nb_count_terms`) to reuse it across particles. The
+    last two terms as $-\theta\,\mathrm{softplus}(\log\mu - \log\theta) - x\,\mathrm{softplus}(\log\theta - \log\mu)$,
+    exact for any $\theta$."""
     if count_terms is None:
         count_terms = nb_count_terms(x, log_theta)
-    log_theta_plus_mu = torch.logaddexp(log_theta, log_mu)
-    return count_terms + log_theta.exp() * (log_theta - log_theta_plus_mu) + x * (log_mu - log_theta_plus_mu)
+    return count_terms - log_theta.exp() * F.softplus(log_mu - log_theta) - x * F.softplus(log_theta - log_mu)
 
 # %% ../nbs/05_model.ipynb #228f0c99
 class _NBLogLikelihood(torch.autograd.Function):
@@ -161,24 +181,27 @@ class _NBLogLikelihood(torch.autograd.Function):
         p = (logits - shift).exp_()                                       # in place on fresh tensors only:
         total = p.sum(-1, keepdim=True)                                   # each (K, B, G) temporary is memory
         p.div_(total)
-        log_t = p.mul(library.unsqueeze(-1)).add_(theta).log_()           # log(theta + mu)
-        q = log_t.exp().reciprocal_().mul_(theta_x)                       # (theta + x) / (theta + mu)
+        mu = p.mul(library.unsqueeze(-1))
+        shortfall = torch.log1p(mu / theta)                               # log(theta + mu) - log theta, exact for any theta
+        q = mu.add_(theta).reciprocal_().mul_(theta_x)                    # (theta + x) / (theta + mu)
         lse = (torch.log(total) + shift).squeeze(-1)
-        value = torch.einsum("bg,...bg->...b", x, logits) - torch.einsum("bg,...bg->...b", theta_x, log_t) + (theta * log_theta).sum() \
-            - library * (lse - torch.log(library))
-        ctx.save_for_backward(p, log_t, q, log_theta, x, library)
+        value = (torch.einsum("bg,...bg->...b", x, logits - shortfall) - x @ log_theta - shortfall @ theta
+                 - library * (lse - torch.log(library)))
+        ctx.save_for_backward(p, shortfall, q, log_theta, x, library)
         return value
 
     @staticmethod
     def backward(ctx, grad):
-        p, log_t, q, log_theta, x, library = ctx.saved_tensors
+        p, shortfall, q, log_theta, x, library = ctx.saved_tensors
         g = grad.unsqueeze(-1)
         lib = library.unsqueeze(-1)
+        theta = log_theta.exp()
         r = (q * p).mul_(lib)
         grad_logits = (p * (lib - r.sum(-1, keepdim=True))).add_(r).neg_().add_(x).mul_(g)   # x - r - p (l - sum r)
-        lead = tuple(range(log_t.dim() - 1))
-        d_theta = grad.sum() * (log_theta + 1) - (log_t + q).mul_(g).sum(lead)
-        return grad_logits, d_theta * log_theta.exp(), None, None
+        lead = tuple(range(q.dim() - 1))
+        one_minus_q = (p * lib - x).mul_(q).div_(theta + x)                    # (mu - x) / (theta + mu)
+        d_theta = (one_minus_q - shortfall).mul_(g).sum(lead)
+        return grad_logits, d_theta * theta, None, None
 
 
 def nb_log_likelihood(x, logits, library, log_theta, count_terms=None) -> torch.Tensor:
@@ -195,16 +218,16 @@ class _NBWeightedLogLikelihood(torch.autograd.Function):
     @torch.amp.custom_fwd(device_type="cuda", cast_inputs=torch.float32)
     def forward(ctx, h, weight, bias, log_theta, x, library, row_weights, chunk, need_grad):
         theta = log_theta.exp()
-        constant = (theta * log_theta).sum()
+        inv_theta = theta.reciprocal()
         values = h.new_empty(h.shape[:2])
         if need_grad:
             grad_h, grad_w, grad_b = torch.empty_like(h), torch.zeros_like(weight), torch.zeros_like(bias)
-            weighted_log_t = torch.zeros_like(log_theta)
+            weighted_slope = torch.zeros_like(log_theta)
         for start in range(0, h.shape[1], chunk):                       # a block of cells, then each particle
             rows = slice(start, start + chunk)
             xc, lib = x[rows], library[rows].unsqueeze(-1)
             theta_x = xc + theta                                          # shared by the particles
-            lib_log_lib = (lib * lib.log()).squeeze(-1)
+            lib_log_lib = (lib * lib.log()).squeeze(-1) - xc @ log_theta
             for k in range(h.shape[0]):
                 hc = h[k, rows]
                 logits = torch.addmm(bias, hc, weight.t())
@@ -212,11 +235,12 @@ class _NBWeightedLogLikelihood(torch.autograd.Function):
                 e = torch.sub(logits, shift).exp_()                       # softmax p = e / total, never divided out:
                 total = e.sum(-1, keepdim=True)
                 scale = lib / total                                       # mu = scale * e
-                t = torch.addcmul(theta, e, scale)                        # theta + mu
+                mu = e * scale
+                t = mu + theta                                            # theta + mu
                 q = torch.div(theta_x, t)                                 # (theta + x) / (theta + mu)
-                log_t = t.log_()
+                shortfall = torch.log1p(mu * inv_theta)                   # log(theta + mu) - log theta, exact for any theta
                 lse = total.log().add_(shift).squeeze(-1)
-                values[k, rows] = (torch.linalg.vecdot(xc, logits) - torch.linalg.vecdot(theta_x, log_t) + constant
+                values[k, rows] = (torch.linalg.vecdot(xc, logits - shortfall) - shortfall @ theta
                                    - lib.squeeze(-1) * lse + lib_log_lib)
                 if need_grad:
                     w = row_weights[k, rows].unsqueeze(-1)
@@ -225,9 +249,9 @@ class _NBWeightedLogLikelihood(torch.autograd.Function):
                     torch.mm(g, weight, out=grad_h[k, rows]).mul_(w)      # the row weights act on H columns, not G
                     grad_w.addmm_(g.t(), hc * w)
                     grad_b.add_(w.squeeze(-1) @ g)
-                    weighted_log_t.add_(w.squeeze(-1) @ log_t.add_(q))
+                    weighted_slope.add_(w.squeeze(-1) @ mu.sub_(xc).div_(t).sub_(shortfall))    # (mu - x) / (theta + mu) - shortfall
         if need_grad:
-            d_log_theta = (row_weights.sum() * (log_theta + 1) - weighted_log_t) * theta
+            d_log_theta = weighted_slope * theta
             ctx.save_for_backward(grad_h, grad_w, grad_b, d_log_theta)
         ctx.mark_non_differentiable(values)
         return (values * row_weights).sum(), values
@@ -248,8 +272,11 @@ def nb_weighted_log_likelihood(x, h, output: nn.Linear, log_theta, library, row_
 
 # %% ../nbs/05_model.ipynb #5d379162
 def _count_terms_slope(x, theta) -> torch.Tensor:
-    "The count terms' derivative in $\\theta$: $\\psi(x + \\theta) - \\psi(\\theta)$."
-    return torch.digamma(x + theta) - torch.digamma(theta)
+    r"""The count terms' derivative in $\theta$, $\psi(x + \theta) - \psi(\theta)$: for $\theta \ge 10$ the derivative of
+    `log_gamma_ratio`'s series, $\log(1 + x/\theta) + \frac{x}{2\theta(\theta + x)} + \frac{x(2\theta + x)}{12\,\theta^2(\theta + x)^2}$."""
+    large, big, small = _stirling_theta(theta)
+    stirling = torch.log1p(x / big) + x / (2 * big * (big + x)) + x * (2 * big + x) / (12 * (big * (big + x)) ** 2)
+    return torch.where(large, stirling, torch.digamma(x + small) - torch.digamma(small))
 
 
 class _NBCountTerms(torch.autograd.Function):
@@ -341,15 +368,19 @@ class Generative(nn.Module):
         """Log dispersion per gene of clean cells, $\\log\\theta$ (`qc=None`, and always without per-flag dispersions), or
         of cells with QC flags `qc` (`(..., F)`): $\\log\\theta + c_i\\,\\Delta$, one row of shifts $\\Delta_f$ per flag."""
         base = self.decoder.gene_log_dispersion()
-        if qc is None or self.dispersion_shift is None:
-            return base
-        return base + torch.matmul(qc, self.dispersion_shift)
+        if base is None:                                      # Poisson: no dispersion
+            return None
+        if qc is not None and self.dispersion_shift is not None:
+            base = base + torch.matmul(qc, self.dispersion_shift)
+        return base.clamp(max=MAX_LOG_DISPERSION)
 
     def log_likelihood(self, x, logits, library, count_terms=None, qc=None) -> torch.Tensor:
         "log p(x | ...) summed over genes: one value per cell (and particle); `qc` gives failing cells their dispersion."
         log_dispersion = self.log_dispersion(qc)
         if self.config.likelihood == "nb" and log_dispersion.dim() == 1:          # one dispersion for all: the fused form
             return nb_log_likelihood(x, logits, library, log_dispersion, count_terms)
+        if self.config.likelihood == "nb":                                         # per-flag dispersions, cell by cell
+            return nb_log_prob(x, log_mean(logits, library), log_dispersion, count_terms).sum(-1)
         return observation_distribution(logits, library, self.config.likelihood, log_dispersion).log_prob(x).sum(-1)
 
     def distribution(self, logits, library, qc=None):

@@ -168,3 +168,23 @@ def test_evaluation_on_a_backed_file_equals_in_memory(tmp_path):
     merged = got.merge(reference, on=["model", "split", "metric"], suffixes=("_disk", "_memory"))
     assert len(merged) == len(got)
     np.testing.assert_allclose(merged["value_disk"], merged["value_memory"], rtol=1e-5, atol=1e-6, equal_nan=True)
+
+
+def test_dispersions_far_past_the_bound_keep_the_elbo_a_log_probability():
+    """Counts with less spread than an NB's pull their genes' dispersions up at Adam's learning rate once the warm-up
+    ends (a gene held at a fixed share of every library, here). Started where such a climb ends, far past where float32
+    loses the NB's log-gamma terms, training keeps every ELBO of its history at or below 0 (a log-probability of
+    counts, which textbook float32 terms break by thousands) and reads theta at the bound."""
+    from cradle_nb.model import MAX_LOG_DISPERSION
+    from cradle_nb.vae import CradleVAE
+    adata = simulate_perturbseq(n_cells=800, n_genes=40, n_perturbations=3, n_combinations=0, seed=7)
+    counts = adata.X.toarray()
+    counts[:, :4] = np.round(0.02 * counts[:, 4:].sum(1, keepdims=True))
+    adata.X = sp.csr_matrix(counts)
+    CradleVAE.setup_anndata(adata, "perturbation", "control", doublets=False, seed=0)
+    model = CradleVAE(adata, n_latent=4, decoder_hidden=16, encoder_hidden=16, embedding_hidden=8, n_reference_partners=5)
+    model.module.generative.decoder.log_dispersion.data[:4] = 25.0
+    model.train(max_epochs=8, batch_size=64, warmup_epochs=0, progress=False)
+    assert model.module.generative.log_dispersion()[:4].max() <= MAX_LOG_DISPERSION
+    elbos = model.history[["train_elbo", "val_elbo"]].to_numpy()
+    assert np.isfinite(elbos).all() and (elbos <= 0).all(), elbos.max()
