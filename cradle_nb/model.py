@@ -227,7 +227,7 @@ class _NBWeightedLogLikelihood(torch.autograd.Function):
             rows = slice(start, start + chunk)
             xc, lib = x[rows], library[rows].unsqueeze(-1)
             theta_x = xc + theta                                          # shared by the particles
-            lib_log_lib = (lib * lib.log()).squeeze(-1) - xc @ log_theta
+            cell_terms = (lib * lib.log()).squeeze(-1) - xc @ log_theta     # l log l - sum_g x_g log theta_g
             for k in range(h.shape[0]):
                 hc = h[k, rows]
                 logits = torch.addmm(bias, hc, weight.t())
@@ -241,7 +241,7 @@ class _NBWeightedLogLikelihood(torch.autograd.Function):
                 shortfall = torch.log1p(mu * inv_theta)                   # log(theta + mu) - log theta, exact for any theta
                 lse = total.log().add_(shift).squeeze(-1)
                 values[k, rows] = (torch.linalg.vecdot(xc, logits - shortfall) - shortfall @ theta
-                                   - lib.squeeze(-1) * lse + lib_log_lib)
+                                   - lib.squeeze(-1) * lse + cell_terms)
                 if need_grad:
                     w = row_weights[k, rows].unsqueeze(-1)
                     rest = lib - scale * torch.linalg.vecdot(q, e).unsqueeze(-1)          # l - sum_g r_g
