@@ -377,11 +377,11 @@ class Generative(nn.Module):
     def log_likelihood(self, x, logits, library, count_terms=None, qc=None) -> torch.Tensor:
         "log p(x | ...) summed over genes: one value per cell (and particle); `qc` gives failing cells their dispersion."
         log_dispersion = self.log_dispersion(qc)
-        if self.config.likelihood == "nb" and log_dispersion.dim() == 1:          # one dispersion for all: the fused form
+        if self.config.likelihood != "nb":
+            return observation_distribution(logits, library, self.config.likelihood, log_dispersion).log_prob(x).sum(-1)
+        if log_dispersion.dim() == 1:                                              # one dispersion for all cells: the fused form
             return nb_log_likelihood(x, logits, library, log_dispersion, count_terms)
-        if self.config.likelihood == "nb":                                         # per-flag dispersions, cell by cell
-            return nb_log_prob(x, log_mean(logits, library), log_dispersion, count_terms).sum(-1)
-        return observation_distribution(logits, library, self.config.likelihood, log_dispersion).log_prob(x).sum(-1)
+        return nb_log_prob(x, log_mean(logits, library), log_dispersion, count_terms).sum(-1)   # per-flag dispersions
 
     def distribution(self, logits, library, qc=None):
         "The count distribution (for sampling cells): clean cells', or with `qc` that of cells with those QC flags."

@@ -102,8 +102,9 @@ def train(self: TrainingMixin, max_epochs: int | None = None, batch_size: int | 
     training cells where not given (`training_plan`) and printed when training starts; the mask logits learn at
     `mask_lr`, the other per-perturbation and per-flag variational parameters at `global_lr`, the networks at `lr`
     (`parameter_groups`); until the warm-up ends the genes' dispersions move as one (`share_dispersion_gradient`).
-    `devices=N` trains data-parallel on N processes: spawned here from Python or a notebook, or the processes `torchrun` started (one per GPU; Gloo on CPUs). `precision="bf16"` runs the forward pass under bfloat16
-    autocast on CUDA (weights, gradients and the optimizer stay in float32)."""
+    `devices=N` trains data-parallel on N processes: spawned here from Python or a notebook, or the processes
+    `torchrun` started (one per GPU; Gloo on CPUs). `precision="bf16"` runs the forward pass under bfloat16 autocast on
+    CUDA (weights, gradients and the optimizer stay in float32)."""
     if monitor not in ("elbo", "loss"):
         raise ValueError(f"monitor={monitor!r} is not 'elbo' or 'loss'")
     _check_positive(max_epochs=max_epochs, batch_size=batch_size, n_particles=n_particles, patience=patience, devices=devices)
