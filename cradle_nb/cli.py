@@ -12,8 +12,9 @@ from pathlib import Path
 from .config import MODEL_OPTIONS, TRAIN_OPTIONS, read_config
 
 # %% auto #0
-__all__ = ['COMMANDS', 'read_data', 'check_output', 'cmd_train', 'load_run', 'load_runs', 'cmd_evaluate', 'prediction_labels',
-           'cmd_predict', 'cmd_correct', 'cmd_qc', 'cmd_demo', 'build_parser', 'is_user_error', 'main']
+__all__ = ['COMMANDS', 'read_data', 'check_output', 'unlearned_report', 'cmd_train', 'load_run', 'load_runs', 'cmd_evaluate',
+           'prediction_labels', 'cmd_predict', 'cmd_correct', 'cmd_qc', 'cmd_demo', 'build_parser', 'is_user_error',
+           'main']
 
 # %% ../nbs/19_cli.ipynb #0d52f7b5
 def read_data(path: str, backed: bool = False):
@@ -62,6 +63,22 @@ def _split_notice(adata, args) -> None:
               f"{args.test_combos:g}): pass --split-key split to use it", flush=True)
 
 
+def unlearned_report(recovery) -> str:
+    """What `train` says about `CradleVAE.effect_recovery`'s table: how many trained perturbations carry at least half
+    of their observed effect, and which clear effects the model did not learn."""
+    from cradle_nb.effects import MIN_SNR
+    clear, missed = recovery[recovery["snr"] >= MIN_SNR], recovery[recovery["unlearned"]]
+    if len(clear) == 0:
+        return "effects learned: no training perturbation's observed effect stands out of its noise enough to tell"
+    line = (f"effects learned: {len(clear) - len(missed)} of the {len(clear)} training perturbations whose observed effect "
+            f"stands out of its noise carry at least half of it")
+    if len(missed):
+        names = ", ".join(f"{p} ({r:.2f})" for p, r in missed["recovered"].items())
+        line += (f"; not learned (the share predicted): {names}. Predictions that contain them come out too small: "
+                 "compare them with the additive baseline (cradle-nb evaluate)")
+    return line
+
+
 def cmd_train(args) -> None:
     from cradle_nb.vae import CradleVAE
     from cradle_nb.checkpoints import read_setup
@@ -103,6 +120,10 @@ def cmd_train(args) -> None:
               f"  cradle-nb train {args.data} --resume {saved}", flush=True)
     else:
         print(f"saved to {saved} ({len(model.history)} epochs, best validation ELBO {model.history['val_elbo'].max():.2f})")
+        try:
+            print(unlearned_report(model.effect_recovery(seed=options.get("seed", 0))), flush=True)
+        except ValueError as error:                  # no QC-passing training controls: no observed effect to check against
+            print(f"effects not checked: {error}", flush=True)
 
 
 def load_run(run: str, data: str | None, backed: bool = False):
@@ -172,6 +193,24 @@ def prediction_labels(model, adata, which: str) -> list[str]:
     return chosen
 
 
+def _warn_unlearned(model, labels: list[str], seed: int, basal: str | None) -> None:
+    "Name the predictions that contain an effect the model did not learn (`CradleVAE.effect_recovery` of their members)."
+    from cradle_nb.registry import parse_perturbation
+    reg = model.registry
+    members = {p: set(parse_perturbation(p, reg.control_label, reg.delimiter)) for p in labels}
+    try:
+        recovery = model.effect_recovery(perturbations=sorted(set().union(*members.values())), seed=seed, basal=basal)
+    except ValueError as error:                      # no QC-passing training controls here: nothing to check against
+        print(f"effects not checked: {error}", flush=True)
+        return
+    missed = set(recovery.index[recovery["unlearned"]])
+    involved = [p for p in labels if members[p] & missed]
+    if involved:
+        shown = ", ".join(involved[:10]) + (f" and {len(involved) - 10} more" if len(involved) > 10 else "")
+        print(f"warning: {len(involved)} of the {len(labels)} perturbations contain an effect the model did not learn "
+              f"({', '.join(sorted(missed))}); their predicted effects come out too small: {shown}", flush=True)
+
+
 def cmd_predict(args) -> None:
     from cradle_nb.checkpoints import screen_file
     from cradle_nb.bands import band_scales, calibrate_bands
@@ -184,6 +223,7 @@ def cmd_predict(args) -> None:
     model, adata = load_run(args.run, args.data, args.backed)
     labels = prediction_labels(model, adata, args.perturbations)
     with_controls = labels + ([model.registry.control_label] if args.with_controls and model.registry.control_label not in labels else [])
+    _warn_unlearned(model, labels, args.seed, args.basal)
     print(f"generating {args.n_cells} cells for each of {len(with_controls)} conditions", flush=True)
     cells = model.sample(with_controls, n_cells=args.n_cells, artifact_free=True, basal=args.basal, seed=args.seed)
     scale = 1.0 if args.uncalibrated else calibrate_bands(model, adata, n_particles=args.n_particles, seed=args.seed, basal=args.basal)

@@ -14,10 +14,10 @@ from .qc import passing_cells
 from .registry import SPLIT_KEY, count_source, get_registry, log_normalise, parse_perturbation, read_rows, stratified_split
 
 # %% auto #0
-__all__ = ['REFERENCE', 'group_means', 'normalised_group_means', 'normalised_group_moments', 'reference_controls', 'data_ate',
-           'split_moments', 'data_ceiling', 'split_cells', 'heldout_cells', 'top_genes', 'ate_metrics',
+__all__ = ['REFERENCE', 'MIN_SNR', 'group_means', 'normalised_group_means', 'normalised_group_moments', 'reference_controls',
+           'data_ate', 'split_moments', 'data_ceiling', 'split_cells', 'heldout_cells', 'top_genes', 'ate_metrics',
            'discrimination_score_l1', 'interval_coverage', 'additive_prediction', 'effect_slope', 'target_ratio',
-           'pair_interactions', 'interaction_pearson']
+           'pair_interactions', 'interaction_pearson', 'effect_recovery']
 
 # %% ../nbs/13_effects.ipynb #d1a0e7ab
 def _group_sums(values: sp.csr_matrix, codes: np.ndarray, n_groups: int) -> np.ndarray:
@@ -250,3 +250,23 @@ def interaction_pearson(pred: pd.DataFrame, truth: pd.DataFrame, pairs, control_
     P = pair_interactions(pred, pairs, control_label, delimiter)
     T = pair_interactions(truth, pairs, control_label, delimiter).loc[P.index]
     return _mean_row_pearson(P.to_numpy(), T.to_numpy()) if len(P) else float("nan")
+
+# %% ../nbs/13_effects.ipynb #e7290699
+MIN_SNR = 0.5        # an observed effect this far out of its noise can be told learned or not
+
+
+def effect_recovery(pred: pd.DataFrame, moments, min_snr: float = MIN_SNR, threshold: float = 0.5) -> pd.DataFrame:
+    """For each perturbation of `moments` (`split_moments`: means, variances and cells of a split, the reference
+    controls in row `REFERENCE`) that `pred` holds: `snr`, how far its observed effect stands out of its sampling
+    noise; `recovered`, the predicted effect's size along the observed one with the noise taken out (1: all of it;
+    NaN where the observed effect is all noise); `unlearned`, an effect clear enough to tell (`snr` >= `min_snr`) of
+    which the prediction carries less than `threshold`."""
+    means, variances, cells = moments
+    perts = [p for p in means.index if p != REFERENCE and p in pred.index]
+    observed = means.loc[perts] - means.loc[REFERENCE]
+    noise = (variances.loc[perts].div(cells[perts], axis=0) + variances.loc[REFERENCE] / cells[REFERENCE]).sum(1)
+    signal = (observed ** 2).sum(1) - noise
+    along = (pred.loc[perts, observed.columns].to_numpy() * observed.to_numpy()).sum(1)
+    recovered = pd.Series(along, index=perts).where(signal > 0) / signal.where(signal > 0)
+    snr = signal / noise
+    return pd.DataFrame({"snr": snr, "recovered": recovered, "unlearned": (snr >= min_snr) & (recovered < threshold)})

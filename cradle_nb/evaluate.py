@@ -18,8 +18,8 @@ import anndata as ad
 import scanpy as sc
 
 from .bands import BandScales, band_coverage, band_scales, calibration_scales
-from .effects import (_pearson, additive_prediction, ate_metrics, data_ate, data_ceiling, discrimination_score_l1,
-                               effect_slope, interaction_pearson, split_cells, target_ratio)
+from .effects import (MIN_SNR, _pearson, additive_prediction, ate_metrics, data_ate, data_ceiling, discrimination_score_l1,
+                               effect_recovery, effect_slope, interaction_pearson, split_cells, split_moments, target_ratio)
 from .qc_rates import chunked_doublet_calls, paper_qc_metrics, paper_qc_pass_rates, paper_qc_reference, qc_pass_rates
 from .registry import SPLIT_KEY, count_blocks, count_source, get_registry, log_normalise, parse_perturbation, read_rows
 from .loaders import make_dataloader
@@ -340,6 +340,10 @@ def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n
             if simulated:
                 add(name, split, {"ate_pearson_truth": _pearson(pred.loc[truth.index], truth_all.loc[truth.index]),
                                   **truth_metrics(pred, adata, truth.index)})
+    moments = split_moments(adata, "train")
+    for name in models:                       # clear training effects the model carries less than half of (the effects chapter)
+        recovery = effect_recovery(predicted[name], moments)
+        add(name, "train", {"unlearned_effects": float(recovery["unlearned"].sum() / max((recovery["snr"] >= MIN_SNR).sum(), 1))})
     for name, d in draws.items():              # both bands, as they come and scaled by the factors the val split asks for
         scale = calibration_scales(d, adata, truths["val"], seed=seed) if "val" in truths else BandScales(1.0, 1.0)
         add(name, "all", {"band_scale": scale.trained, "band_scale_unseen": np.nan if scale.unseen is None else scale.unseen})

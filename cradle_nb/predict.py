@@ -14,7 +14,9 @@ import scipy.sparse as sp
 import torch
 from fastcore.basics import patch
 
+from . import effects
 from .bands import EffectDraws, observed_interactions, trained_perturbations
+from .effects import REFERENCE, split_moments
 from .qc import passing_cells, qc_matrix
 from .registry import (SPLIT_KEY, count_source, disk_path, dosage_matrix, log_normalise, on_disk, parse_perturbation,
                                 read_rows, write_h5ad_by_rows)
@@ -274,6 +276,25 @@ def sample(self: PredictionMixin, perturbations, n_cells: int = 100, artifact_fr
 @patch
 def _library_pool(self: PredictionMixin) -> np.ndarray:
     return self._library_sizes(self._adata)[self._training_cells(passing_cells(self._adata))]
+
+# %% ../nbs/12_predict.ipynb #f608b04b
+@patch
+def effect_recovery(self: PredictionMixin, split: str = "train", perturbations=None, n_particles: int = 500, seed: int = 0,
+                    basal: str | None = None, min_snr: float = effects.MIN_SNR, threshold: float = 0.5) -> pd.DataFrame:
+    """`effects.effect_recovery` of this model's predicted effects (`n_particles` generated cells each) on the
+    perturbations of `split` with at least 5 QC-passing cells (of `perturbations` only, when given), against the
+    split's own controls: per perturbation `snr`, `recovered` and `unlearned`, the unlearned first, then by
+    `recovered` (no rows when no perturbation has the cells)."""
+    splits = sorted(set(self._adata.obs[SPLIT_KEY].astype(str)))
+    if split not in splits:
+        raise ValueError(f"split {split!r} is not one of the data's splits ({', '.join(splits)})")
+    moments = split_moments(self._adata, split)
+    perturbations = [p for p in moments[0].index if p != REFERENCE and (perturbations is None or p in set(perturbations))]
+    if not perturbations:
+        return effects.effect_recovery(moments[0].iloc[:0], moments, min_snr, threshold)
+    draws = self.effect_draws(perturbations, n_particles=n_particles, seed=seed, basal=basal)
+    table = effects.effect_recovery(draws.frame(draws.point), moments, min_snr, threshold)
+    return table.sort_values(["unlearned", "recovered"], ascending=[False, True])
 
 # %% ../nbs/12_predict.ipynb #4b84b0c8
 def log1p_layout(adata) -> None:

@@ -30,6 +30,7 @@ def trained(tmp_path_factory):
                  "--max-epochs", "3", "--config", str(config))
     assert result.returncode == 0, result.stderr
     assert "saved to" in result.stdout
+    (tmp / "train.log").write_text(result.stdout)
     # the split it drew: 16 combinations hold out 4 as test and too few to hold out validation combinations
     assert "combinations held out whole as test" in result.stdout and "as val" not in result.stdout
     return tmp
@@ -38,6 +39,16 @@ def trained(tmp_path_factory):
 def test_train_writes_a_loadable_run(trained):
     names = {p.name for p in (trained / "run").iterdir()}
     assert {"config.json", "weights.safetensors", "history.csv", "setup.json", "manifest.json"} <= names
+
+
+def test_train_names_the_effects_it_did_not_learn(trained):
+    "The line train prints names exactly the perturbations that the saved run's `effect_recovery` calls unlearned."
+    from cradle_nb.vae import CradleVAE
+    line = next(l for l in (trained / "train.log").read_text().splitlines() if l.startswith("effects learned:"))
+    recovery = CradleVAE.load(trained / "run", ad.read_h5ad(trained / "screen.h5ad")).effect_recovery()
+    missed = recovery[recovery["unlearned"]]
+    assert all(f"{p} ({r:.2f})" in line for p, r in missed["recovered"].items())
+    assert ("not learned" in line) == (len(missed) > 0)
 
 
 def test_evaluate_writes_metrics_records(trained):
@@ -93,6 +104,10 @@ def test_predict_writes_generated_cells(trained):
     assert "unseen combinations' bands add the interactions of 12 trained combinations" in result.stdout
     width = lambda kind: (cells.uns[f"ate_{kind}upper"] - cells.uns[f"ate_{kind}lower"]).to_numpy().mean()
     assert width("predictive_") > width("")
+    # a warning exactly when a requested perturbation has a member the run did not learn
+    from cradle_nb.vae import CradleVAE
+    recovery = CradleVAE.load(trained / "run", ad.read_h5ad(trained / "screen.h5ad")).effect_recovery(perturbations=["P01", "P02", "P03"])
+    assert ("contain an effect the model did not learn" in result.stdout) == bool(recovery["unlearned"].any())
 
 
 def test_predict_the_test_split_with_controls(trained):
