@@ -173,7 +173,11 @@ def cmd_evaluate(args) -> None:
                        basal=args.basal, progress=True)
     write_metrics(metrics, out)
     plots = save_demo_plots(models, adata, metrics, out.parent, embedding="pca")
-    print(metrics_table(metrics)); print(f"metrics written to {out}; plots: {', '.join(p.name for p in plots)}")
+    print(metrics_table(metrics))
+    unlearned = metrics[metrics["metric"] == "unlearned_effects"].set_index("model")["value"]
+    print("share of the clear training effects each model did not learn (unlearned_effects): "
+          + ", ".join(f"{name} {value:.2f}" for name, value in unlearned.items()))
+    print(f"metrics written to {out}; plots: {', '.join(p.name for p in plots)}")
 
 
 def prediction_labels(model, adata, which: str) -> list[str]:

@@ -58,6 +58,8 @@ def test_evaluate_writes_metrics_records(trained):
     assert {"model", "split", "metric", "value"} == set(records[0])
     models = {r["model"] for r in records}
     assert {"cradle-vae", "additive", "no-change"} <= models
+    share = next(r["value"] for r in records if r["metric"] == "unlearned_effects" and r["model"] == "cradle-vae")
+    assert f"did not learn (unlearned_effects): cradle-vae {share:.2f}" in result.stdout
     assert any(r["metric"] == "qc_pass_rate_k3" and r["model"] == "cradle-vae" for r in records)
     for plot in ["training_curves.png", "ate_scatter.png", "qc_pass_rates.png", "qc_flags.png", "basal_latent.png", "masks.png"]:
         assert (trained / plot).stat().st_size > 1000, plot
