@@ -289,10 +289,11 @@ def effect_recovery(self: PredictionMixin, split: str = "train", perturbations=N
     if split not in splits:
         raise ValueError(f"split {split!r} is not one of the data's splits ({', '.join(splits)})")
     moments = split_moments(self._adata, split)
-    perturbations = [p for p in moments[0].index if p != REFERENCE and (perturbations is None or p in set(perturbations))]
-    if not perturbations:
+    wanted = None if perturbations is None else set(perturbations)
+    checked = [p for p in moments[0].index if p != REFERENCE and (wanted is None or p in wanted)]
+    if not checked:
         return effects.effect_recovery(moments[0].iloc[:0], moments, min_snr, threshold)
-    draws = self.effect_draws(perturbations, n_particles=n_particles, seed=seed, basal=basal)
+    draws = self.effect_draws(checked, n_particles=n_particles, seed=seed, basal=basal)
     table = effects.effect_recovery(draws.frame(draws.point), moments, min_snr, threshold)
     return table.sort_values(["unlearned", "recovered"], ascending=[False, True])
 
