@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from cradle_nb.cli import main as cli
-from cradle_nb.effects import MIN_SNR
 from cradle_nb.evaluate import true_ate
 from cradle_nb.registry import parse_perturbation
 from cradle_nb.simulate import REGIMES, simulate_perturbseq
@@ -41,7 +40,7 @@ def trained_run(regime: str, seed: int, folder: Path) -> tuple[CradleVAE, ad.Ann
 
 
 def single_rows(model: CradleVAE, adata: ad.AnnData) -> pd.DataFrame:
-    "Each trained single: `snr`, `recovered`, `unlearned` (`effect_recovery`) and `true_slope` (its predicted effect on the truth)."
+    "Each trained single: `snr`, `recovered`, `clear`, `unlearned` (`effect_recovery`) and `true_slope` (its predicted effect on the truth)."
     recovery = model.effect_recovery()
     singles = [p for p in recovery.index if len(parse_perturbation(p)) == 1]
     draws = model.effect_draws(singles, n_particles=500, seed=0)
@@ -65,7 +64,7 @@ def main(argv=None):
     rows["named_short"] = rows["unlearned"] & rows["short"]
     print(rows.groupby(["regime", "seed"])[["short", "unlearned", "named_short"]].sum().assign(
         singles=rows.groupby(["regime", "seed"]).size()).to_string())
-    clear = rows["snr"] >= MIN_SNR
+    clear = rows["clear"]
     print(f"{len(rows)} singles: {rows['short'].sum()} short of half their true effect, {rows['unlearned'].sum()} called "
           f"unlearned, {rows['named_short'].sum()} of them short; below 0.15 of the truth: "
           f"{(rows['true_slope'] < 0.15).sum()}, called {(rows['unlearned'] & (rows['true_slope'] < 0.15)).sum()}; "

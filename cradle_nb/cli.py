@@ -66,8 +66,7 @@ def _split_notice(adata, args) -> None:
 def unlearned_report(recovery) -> str:
     """What `train` says about `CradleVAE.effect_recovery`'s table: how many trained perturbations carry at least half
     of their observed effect, and which clear effects the model did not learn."""
-    from cradle_nb.effects import MIN_SNR
-    clear, missed = recovery[recovery["snr"] >= MIN_SNR], recovery[recovery["unlearned"]]
+    clear, missed = recovery[recovery["clear"]], recovery[recovery["unlearned"]]
     if len(clear) == 0:
         return "effects learned: no training perturbation's observed effect stands out of its noise enough to tell"
     line = (f"effects learned: {len(clear) - len(missed)} of the {len(clear)} training perturbations whose observed effect "

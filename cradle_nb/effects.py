@@ -14,10 +14,10 @@ from .qc import passing_cells
 from .registry import SPLIT_KEY, count_source, get_registry, log_normalise, parse_perturbation, read_rows, stratified_split
 
 # %% auto #0
-__all__ = ['REFERENCE', 'MIN_SNR', 'group_means', 'normalised_group_means', 'normalised_group_moments', 'reference_controls',
-           'data_ate', 'split_moments', 'data_ceiling', 'split_cells', 'heldout_cells', 'top_genes', 'ate_metrics',
-           'discrimination_score_l1', 'interval_coverage', 'additive_prediction', 'effect_slope', 'target_ratio',
-           'pair_interactions', 'interaction_pearson', 'effect_recovery']
+__all__ = ['REFERENCE', 'MIN_SNR', 'UNLEARNED_BELOW', 'group_means', 'normalised_group_means', 'normalised_group_moments',
+           'reference_controls', 'data_ate', 'split_moments', 'data_ceiling', 'split_cells', 'heldout_cells',
+           'top_genes', 'ate_metrics', 'discrimination_score_l1', 'interval_coverage', 'additive_prediction',
+           'effect_slope', 'target_ratio', 'pair_interactions', 'interaction_pearson', 'moments_ate', 'effect_recovery']
 
 # %% ../nbs/13_effects.ipynb #d1a0e7ab
 def _group_sums(values: sp.csr_matrix, codes: np.ndarray, n_groups: int) -> np.ndarray:
@@ -252,21 +252,29 @@ def interaction_pearson(pred: pd.DataFrame, truth: pd.DataFrame, pairs, control_
     return _mean_row_pearson(P.to_numpy(), T.to_numpy()) if len(P) else float("nan")
 
 # %% ../nbs/13_effects.ipynb #e7290699
-MIN_SNR = 0.5        # an observed effect this far out of its noise can be told learned or not
+MIN_SNR = 0.5           # an observed effect this far out of its noise can be told learned or not
+UNLEARNED_BELOW = 0.5   # ... and is unlearned when the prediction carries less of it than this
 
 
-def effect_recovery(pred: pd.DataFrame, moments, min_snr: float = MIN_SNR, threshold: float = 0.5) -> pd.DataFrame:
+def moments_ate(moments) -> pd.DataFrame:
+    "The data ATE that a split's `split_moments` hold, as `data_ate` gives it: the split's cells read once for both."
+    means = moments[0]
+    return (means.drop(REFERENCE) - means.loc[REFERENCE]).sort_index()
+
+
+def effect_recovery(pred: pd.DataFrame, moments, min_snr: float = MIN_SNR, threshold: float = UNLEARNED_BELOW) -> pd.DataFrame:
     """For each perturbation of `moments` (`split_moments`: means, variances and cells of a split, the reference
     controls in row `REFERENCE`) that `pred` holds: `snr`, how far its observed effect stands out of its sampling
     noise; `recovered`, the predicted effect's size along the observed one with the noise taken out (1: all of it;
-    NaN where the observed effect is all noise); `unlearned`, an effect clear enough to tell (`snr` >= `min_snr`) of
-    which the prediction carries less than `threshold`."""
-    means, variances, cells = moments
-    perts = [p for p in means.index if p != REFERENCE and p in pred.index]
-    observed = means.loc[perts] - means.loc[REFERENCE]
+    NaN where the observed effect is all noise); `clear`, an effect far enough out of its noise to tell (`snr` >=
+    `min_snr`); `unlearned`, a clear effect of which the prediction carries less than `threshold`."""
+    _, variances, cells = moments
+    observed = moments_ate(moments)
+    observed = observed.loc[observed.index.intersection(pred.index, sort=False)]
+    perts = list(observed.index)
     noise = (variances.loc[perts].div(cells[perts], axis=0) + variances.loc[REFERENCE] / cells[REFERENCE]).sum(1)
     signal = (observed ** 2).sum(1) - noise
     along = (pred.loc[perts, observed.columns].to_numpy() * observed.to_numpy()).sum(1)
     recovered = pd.Series(along, index=perts).where(signal > 0) / signal.where(signal > 0)
-    snr = signal / noise
-    return pd.DataFrame({"snr": snr, "recovered": recovered, "unlearned": (snr >= min_snr) & (recovered < threshold)})
+    snr, clear = signal / noise, signal / noise >= min_snr
+    return pd.DataFrame({"snr": snr, "recovered": recovered, "clear": clear, "unlearned": clear & (recovered < threshold)})

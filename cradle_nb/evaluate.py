@@ -18,8 +18,9 @@ import anndata as ad
 import scanpy as sc
 
 from .bands import BandScales, band_coverage, band_scales, calibration_scales
-from .effects import (MIN_SNR, _pearson, additive_prediction, ate_metrics, data_ate, data_ceiling, discrimination_score_l1,
-                               effect_recovery, effect_slope, interaction_pearson, split_cells, split_moments, target_ratio)
+from .effects import (_pearson, additive_prediction, ate_metrics, data_ate, data_ceiling, discrimination_score_l1,
+                               effect_recovery, effect_slope, interaction_pearson, moments_ate, split_cells, split_moments,
+                               target_ratio)
 from .qc_rates import chunked_doublet_calls, paper_qc_metrics, paper_qc_pass_rates, paper_qc_reference, qc_pass_rates
 from .registry import SPLIT_KEY, count_blocks, count_source, get_registry, log_normalise, parse_perturbation, read_rows
 from .loaders import make_dataloader
@@ -321,7 +322,8 @@ def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n
     models = {model_name(model): model, **(others or {})}
     records = []
     add = lambda m, split, metrics: records.extend({"model": m, "split": split, "metric": k, "value": v} for k, v in metrics.items())
-    truths = {s: t for s in ("train", "val", "test") if len(t := data_ate(adata, s))}
+    moments = split_moments(adata, "train")        # the training cells read once: their effects and their noise
+    truths = {s: t for s in ("train", "val", "test") if len(t := (moments_ate(moments) if s == "train" else data_ate(adata, s)))}
     single_ate = truths["train"].loc[[p for p in truths["train"].index if len(parse_perturbation(p, control, reg.delimiter)) == 1]]
     simulated = "simulation" in adata.uns
     truth_all = true_ate(adata) if simulated else None
@@ -340,10 +342,9 @@ def evaluate(model, adata, others: dict | None = None, baselines: bool = True, n
             if simulated:
                 add(name, split, {"ate_pearson_truth": _pearson(pred.loc[truth.index], truth_all.loc[truth.index]),
                                   **truth_metrics(pred, adata, truth.index)})
-    moments = split_moments(adata, "train")
     for name in models:                       # clear training effects the model carries less than half of (the effects chapter)
         recovery = effect_recovery(predicted[name], moments)
-        add(name, "train", {"unlearned_effects": float(recovery["unlearned"].sum() / max((recovery["snr"] >= MIN_SNR).sum(), 1))})
+        add(name, "train", {"unlearned_effects": float(recovery["unlearned"].sum() / max(recovery["clear"].sum(), 1))})
     for name, d in draws.items():              # both bands, as they come and scaled by the factors the val split asks for
         scale = calibration_scales(d, adata, truths["val"], seed=seed) if "val" in truths else BandScales(1.0, 1.0)
         add(name, "all", {"band_scale": scale.trained, "band_scale_unseen": np.nan if scale.unseen is None else scale.unseen})

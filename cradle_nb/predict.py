@@ -280,10 +280,10 @@ def _library_pool(self: PredictionMixin) -> np.ndarray:
 # %% ../nbs/12_predict.ipynb #f608b04b
 @patch
 def effect_recovery(self: PredictionMixin, split: str = "train", perturbations=None, n_particles: int = 500, seed: int = 0,
-                    basal: str | None = None, min_snr: float = effects.MIN_SNR, threshold: float = 0.5) -> pd.DataFrame:
+                    basal: str | None = None, min_snr: float = effects.MIN_SNR, threshold: float = effects.UNLEARNED_BELOW) -> pd.DataFrame:
     """`effects.effect_recovery` of this model's predicted effects (`n_particles` generated cells each) on the
     perturbations of `split` with at least 5 QC-passing cells (of `perturbations` only, when given), against the
-    split's own controls: per perturbation `snr`, `recovered` and `unlearned`, the unlearned first, then by
+    split's own controls: per perturbation `snr`, `recovered`, `clear` and `unlearned`, the unlearned first, then by
     `recovered` (no rows when no perturbation has the cells)."""
     splits = sorted(set(self._adata.obs[SPLIT_KEY].astype(str)))
     if split not in splits:
