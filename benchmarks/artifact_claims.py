@@ -23,6 +23,7 @@ import pandas as pd
 from cradle_nb.evaluate import evaluate, model_name
 from cradle_nb.simulate import simulate_knockdown_screen, simulate_perturbseq
 from cradle_nb.vae import COUNTERFACTUAL_OBJECTIVE, CradleVAE
+from tidy import append_rows
 
 OBJECTIVE = dict(COUNTERFACTUAL_OBJECTIVE)       # the paper's objective: the defaults until the per-flag offsets
 VARIANTS = {"cradle-vae": {}, "sams-vae": {"artifact_model": False}, "cradle-vae-counterfactual": OBJECTIVE,
@@ -77,8 +78,7 @@ def main(argv=None):
         for name, run in runs.items():
             for key, value in run.items():
                 metrics.loc[metrics["model"] == name, key] = value
-        metrics.assign(dataset=args.dataset, seed=seed, basal="controls", variant=metrics["model"]).to_csv(
-            out, mode="a", header=not out.exists(), index=False)
+        append_rows(metrics.assign(dataset=args.dataset, seed=seed, basal="controls", variant=metrics["model"]), out)
 
 
 def _renamed(label: str, derived: str, name: str) -> str:

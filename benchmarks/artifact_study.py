@@ -17,6 +17,7 @@ import pandas as pd
 from cradle_nb.simulate import simulate_perturbseq
 from cradle_nb.evaluate import evaluate, model_name
 from cradle_nb.vae import COUNTERFACTUAL_OBJECTIVE, CradleVAE
+from tidy import append_rows
 
 BEFORE = dict(COUNTERFACTUAL_OBJECTIVE)     # the study ran when the paper's objective was the default: every variant builds on it
 RELEASED = {"counterfactual_encoding": "counterfactual"}      # the released code's form of the counterfactual term
@@ -82,7 +83,7 @@ def main(argv=None):
             table = pd.concat(rows).assign(variant=variant, seed=seed, epochs=len(model.history), best_epoch=best,
                                            train_seconds=round(train_s, 1), dataset=args.dataset,
                                            stopping="validation ELBO")
-            table.to_csv(out, mode="a", header=not out.exists(), index=False)
+            append_rows(table, out)
             done = pd.read_csv(out)
             print(f"{variant} seed {seed}: {len(model.history)} epochs (best {best}), {train_s:.0f} s training, "
                   f"{time.time() - start - train_s:.0f} s evaluation", flush=True)

@@ -47,6 +47,7 @@ from cradle_nb.evaluate import true_ate, truth_metrics
 from cradle_nb.registry import parse_perturbation
 from cradle_nb.simulate import REGIMES, simulate_perturbseq
 from cradle_nb.vae import COUNTERFACTUAL_OBJECTIVE, CradleVAE
+from tidy import append_rows
 
 MODELS = {"cradle-vae": {}, "sams-vae": {"model": {"artifact_model": False}}}
 OBJECTIVE = dict(COUNTERFACTUAL_OBJECTIVE)          # the paper's objective: our defaults until the per-flag offsets
@@ -162,7 +163,7 @@ def main(argv=None):
         for regime in args.regimes:
             for seed in args.seeds:
                 rows = pd.DataFrame(run_seed(regime, seed, Path(folder), args.n_particles, args.models))
-                rows.to_csv(out, mode="a", header=not out.exists(), index=False)
+                append_rows(rows, out)
                 print(rows.set_index("model")[[c for c in SHOWN if c in rows]].round(3).to_string(), flush=True)
     table = pd.read_csv(out)
     print(summary(table[table["regime"].isin(args.regimes)]).to_string())

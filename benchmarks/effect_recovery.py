@@ -24,6 +24,7 @@ from cradle_nb.evaluate import true_ate
 from cradle_nb.registry import parse_perturbation
 from cradle_nb.simulate import REGIMES, simulate_perturbseq
 from cradle_nb.vae import CradleVAE
+from tidy import append_rows
 
 RESULTS = Path(__file__).parent / "results" / "effect_recovery.csv"
 
@@ -59,7 +60,7 @@ def main(argv=None):
     folder = Path(args.folder); folder.mkdir(parents=True, exist_ok=True)
     rows = pd.concat([single_rows(*trained_run(regime, seed, folder)).assign(regime=regime, seed=seed)
                       for regime in args.regimes for seed in args.seeds], ignore_index=True)
-    rows.to_csv(args.out, mode="a", header=not Path(args.out).exists(), index=False)
+    append_rows(rows, args.out)
     rows["short"] = rows["true_slope"] < 0.5
     rows["named_short"] = rows["unlearned"] & rows["short"]
     print(rows.groupby(["regime", "seed"])[["short", "unlearned", "named_short"]].sum().assign(

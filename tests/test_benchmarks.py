@@ -1,0 +1,20 @@
+"The benchmark scripts' shared table writer: rows from runs with other columns land under the right headers."
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from tidy import append_rows  # noqa: E402
+
+
+def test_append_rows_aligns_columns(tmp_path):
+    out = tmp_path / "table.csv"
+    append_rows(pd.DataFrame({"seed": [0], "model": ["a"], "pd": [0.9], "pd_interacting": [0.8]}), out)
+    append_rows(pd.DataFrame({"model": ["b"], "seed": [1], "pd": [0.7]}), out)          # other order, one fewer
+    append_rows(pd.DataFrame({"seed": [2], "model": ["c"], "pd": [0.5], "wall_s": [3.0]}), out)  # one more
+    table = pd.read_csv(out)
+    assert list(table["model"]) == ["a", "b", "c"]
+    assert list(table["seed"]) == [0, 1, 2]
+    assert table.loc[1, "pd"] == 0.7 and pd.isna(table.loc[1, "pd_interacting"])
+    assert table.loc[2, "wall_s"] == 3.0 and pd.isna(table.loc[0, "wall_s"])
