@@ -139,6 +139,7 @@ def _rank_entry(rank: int, worker, world_size: int, port: int, errors: str, args
     torch.distributed.init_process_group(backend, rank=rank, world_size=world_size)
     try:
         worker(rank, world_size, *args)
+        torch.distributed.barrier()          # no rank tears the group down while another still talks to it
     except Exception as e:
         Path(errors, f"{rank}.err").write_text(f"{time.time()}\n{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
         raise
