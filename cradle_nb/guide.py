@@ -13,7 +13,8 @@ from torch.distributions import RelaxedBernoulli
 from .model import ModelConfig
 
 # %% auto #0
-__all__ = ['mlp', 'positive_scale', 'MaskGuide', 'EmbeddingGuide', 'ArtifactGuide', 'BasalEncoder', 'Guide']
+__all__ = ['MASK_START_LOGIT', 'mlp', 'positive_scale', 'mask_start_logits', 'MaskGuide', 'EmbeddingGuide', 'ArtifactGuide',
+           'BasalEncoder', 'Guide']
 
 # %% ../nbs/06_guide.ipynb #f4c08140
 def mlp(n_in: int, n_hidden: int, n_out: int, n_layers: int) -> nn.Sequential:
@@ -30,12 +31,26 @@ def positive_scale(raw: torch.Tensor) -> torch.Tensor:
     return F.softplus(raw) + 1e-4
 
 # %% ../nbs/06_guide.ipynb #dad2f781
+MASK_START_LOGIT = 3.0          # a mask entry that starts on has probability 0.95, one that starts off 0.05
+
+
+def mask_start_logits(n_perturbations: int, n_latent: int, own_dims: int = 2, logit: float = MASK_START_LOGIT) -> torch.Tensor:
+    """The mask logits training starts from. With `own_dims` $= k > 0$ perturbation $p$ starts on (`+logit`) in the
+    dimensions $(kp + j) \bmod L$, $j < k$, and off (`-logit`) in the others: the perturbations start spread over the
+    latent space, two of them sharing a dimension only when $kP > L$. With `own_dims=0` every logit starts at 0
+    (probability 0.5 everywhere, SAMS-VAE's start)."""
+    if own_dims == 0:
+        return torch.zeros(n_perturbations, n_latent)
+    own = (own_dims * torch.arange(n_perturbations)[:, None] + torch.arange(own_dims)) % n_latent
+    return torch.full((n_perturbations, n_latent), -logit).scatter_(1, own, logit)
+
+
 class MaskGuide(nn.Module):
     "q(M): independent Bernoullis with learnable logits, sampled with the straight-through relaxed Bernoulli."
 
-    def __init__(self, n_perturbations: int, n_latent: int, temperature: float = 0.5, init_logit: float = 0.0):
+    def __init__(self, n_perturbations: int, n_latent: int, temperature: float = 0.5, own_dims: int = 0):
         super().__init__()
-        self.logits = nn.Parameter(torch.full((n_perturbations, n_latent), init_logit))
+        self.logits = nn.Parameter(mask_start_logits(n_perturbations, n_latent, own_dims))
         self.temperature = temperature
 
     def forward(self, n_particles: int, hard_only: bool = False) -> torch.Tensor:
@@ -125,7 +140,7 @@ class Guide(nn.Module):
     def __init__(self, config: ModelConfig, log_mean, log_std):
         super().__init__()
         self.config = config
-        self.mask = MaskGuide(config.n_perturbations, config.n_latent, config.mask_temperature)
+        self.mask = MaskGuide(config.n_perturbations, config.n_latent, config.mask_temperature, config.mask_start_dims)
         self.embedding = EmbeddingGuide(config.n_perturbations, config.n_latent, config.embedding_guide,
                                         config.embedding_hidden, config.embedding_layers)
         self.artifact = ArtifactGuide(config.n_artifact_flags, config.n_latent) if config.n_artifact_flags else None

@@ -43,6 +43,7 @@ class ModelConfig:
     artifact_model: bool = True
     embedding_guide: str = "correlated"
     mask_temperature: float = 0.5
+    mask_start_dims: int = 2
     beta: float = 0.5
     counterfactual_reduction: str = "mean"
     counterfactual_encoding: str = "factual"
@@ -66,6 +67,8 @@ class ModelConfig:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not self.dispersion_value > 0:
             raise ValueError(f"dispersion_value must be positive, got {self.dispersion_value}")
+        if not 0 <= self.mask_start_dims <= self.n_latent:
+            raise ValueError(f"mask_start_dims must lie in [0, n_latent={self.n_latent}], got {self.mask_start_dims}")
         if not 0 < self.mask_prior < 1:
             raise ValueError(f"mask_prior must lie in (0, 1), got {self.mask_prior}")
         for name in ("beta", "basal_independence"):
