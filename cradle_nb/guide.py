@@ -34,7 +34,7 @@ def positive_scale(raw: torch.Tensor) -> torch.Tensor:
 MASK_START_LOGIT = 3.0          # a mask entry that starts on has probability 0.95, one that starts off 0.05
 
 
-def mask_start_logits(n_perturbations: int, n_latent: int, own_dims: int = 2, logit: float = MASK_START_LOGIT) -> torch.Tensor:
+def mask_start_logits(n_perturbations: int, n_latent: int, own_dims: int, logit: float = MASK_START_LOGIT) -> torch.Tensor:
     """The mask logits training starts from. With `own_dims` $= k > 0$ perturbation $p$ starts on (`+logit`) in the
     dimensions $(kp + j) \bmod L$, $j < k$, and off (`-logit`) in the others: the perturbations start spread over the
     latent space, two of them sharing a dimension only when $kP > L$. With `own_dims=0` every logit starts at 0
