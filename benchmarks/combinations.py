@@ -9,8 +9,8 @@ predicted effects of the test split's unseen pairs are scored. Rows:
 
 - `cradle-vae`, `sams-vae`: the models, effects predicted at the screen's depth (`predict_ate`'s default);
 - with `--models ... cradle-vae-paper sams-vae-paper`: the same with the paper's objective (no basal-independence
-  term), its single learning rate of 3e-4 for every parameter and every mask logit starting at 0, on the same step
-  budget (before these changes);
+  term), its single learning rate of 3e-4 for every parameter, every mask logit starting at 0 and pairs decoded from
+  the sum of their offsets, on the same step budget (before these changes);
 - with `--models ... cradle-vae-unbalanced cradle-vae-beta0 cradle-vae-offset-only`: CRADLE-VAE without the
   class-balanced reconstruction weights, without the counterfactual term, and without both (SAMS-VAE plus the
   artifact offset): what each part it adds to SAMS-VAE costs or buys;
@@ -21,7 +21,8 @@ predicted effects of the test split's unseen pairs are scored. Rows:
 - `data`: the test split's own observed effects (against its own controls): what observing the pairs gives.
 
 Columns, against the simulator's true effects: `pearson_delta`, `mse_top20`, `effect_slope`, `target_ratio`, the
-first two on interacting and additive pairs apart, `interaction_pearson`; against the observed test effects (their
+first two on interacting and additive pairs apart, `interaction_pearson`, `members_slope` (the `effect_slope` of the
+pairs' members) and `composition_slope` (the pairs on the sums of their members, within one prediction); against the observed test effects (their
 own controls; the additive baseline's come from the training controls): `pearson_delta_obs`, `mse_top20_obs`; for the
 models, `mask_mid` (fraction of mask probabilities in (0.2, 0.8)), `mask_on` (fraction above 0.8), the coverage of
 their calibrated 90% bands on the test pairs (`effect_band_truth`: the effect band against the true effects;
@@ -52,10 +53,10 @@ from tidy import append_rows
 
 MODELS = {"cradle-vae": {}, "sams-vae": {"model": {"artifact_model": False}}}
 OBJECTIVE = dict(COUNTERFACTUAL_OBJECTIVE)          # the paper's objective: our defaults until the per-flag offsets
-PAPER = {"model": {**OBJECTIVE, "basal_independence": 0.0, "mask_start_dims": 0}, "train": {"lr": 3e-4, "mask_lr": 3e-4, "global_lr": 3e-4}}
+PAPER = {"model": {**OBJECTIVE, "basal_independence": 0.0, "mask_start_dims": 0, "composition": "latent"}, "train": {"lr": 3e-4, "mask_lr": 3e-4, "global_lr": 3e-4}}
 VARIANTS = {**MODELS, "cradle-vae-counterfactual": {"model": OBJECTIVE},
             "cradle-vae-paper": PAPER,                                  # before: the paper's objective and learning rate
-            "sams-vae-paper": {"model": {"basal_independence": 0.0, "artifact_model": False, "mask_start_dims": 0}, "train": PAPER["train"]},
+            "sams-vae-paper": {"model": {"basal_independence": 0.0, "artifact_model": False, "mask_start_dims": 0, "composition": "latent"}, "train": PAPER["train"]},
             # ablations of the paper's objective: what each of its terms costs
             "cradle-vae-unbalanced": {"model": {**OBJECTIVE, "balanced_reconstruction": False}},
             "cradle-vae-beta0": {"model": {**OBJECTIVE, "beta": 0.0}},
@@ -65,7 +66,7 @@ VARIANTS = {**MODELS, "cradle-vae-counterfactual": {"model": OBJECTIVE},
             "cradle-vae-fixed-dispersion": {"model": {"dispersion": "fixed"}}}          # the dispersion held at 2
 SHOWN = ["pearson_delta_truth", "mse_top20_truth", "effect_slope_truth", "target_ratio_truth",
          "pearson_delta_truth_interacting", "mse_top20_truth_interacting", "pearson_delta_truth_additive",
-         "interaction_pearson_truth",
+         "interaction_pearson_truth", "members_slope_truth", "composition_slope",
          "pearson_delta_obs", "mse_top20_obs", "effect_band_truth", "predictive_band_obs", "mask_mid", "mask_on", "wall_s"]
 
 

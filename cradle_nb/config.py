@@ -37,6 +37,8 @@ MODEL_OPTIONS = {
     "mask_prior": (float, "prior probability of a mask entry (default 0.01)"),
     "mask_temperature": (float, "temperature of the relaxed Bernoulli masks (default 0.5)"),
     "mask_start_dims": (int, "dimensions each perturbation's mask starts on, its own; 0: every entry at 0.5 (default 2)"),
+    "composition": (("logits", "latent"), "a combination's members: their logit shifts add, or their offsets add in the "
+                    "latent space, the paper's (default logits)"),
     "counterfactual_reduction": (("sum", "mean"), "reduction over genes of the counterfactual term (default mean)"),
     "counterfactual_encoding": (("counterfactual", "factual"), "encoding the counterfactual term compares (default factual)"),
     "detach_reference": (bool, "stop gradients through the counterfactual reference (default off)"),

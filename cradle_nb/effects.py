@@ -17,7 +17,8 @@ from .registry import SPLIT_KEY, count_source, get_registry, log_normalise, pars
 __all__ = ['REFERENCE', 'MIN_SNR', 'UNLEARNED_BELOW', 'group_means', 'normalised_group_means', 'normalised_group_moments',
            'reference_controls', 'data_ate', 'split_moments', 'data_ceiling', 'split_cells', 'heldout_cells',
            'top_genes', 'ate_metrics', 'discrimination_score_l1', 'interval_coverage', 'additive_prediction',
-           'effect_slope', 'target_ratio', 'pair_interactions', 'interaction_pearson', 'moments_ate', 'effect_recovery']
+           'effect_slope', 'target_ratio', 'pair_interactions', 'interaction_pearson', 'composition_slope',
+           'moments_ate', 'effect_recovery']
 
 # %% ../nbs/13_effects.ipynb #d1a0e7ab
 def _group_sums(values: sp.csr_matrix, codes: np.ndarray, n_groups: int) -> np.ndarray:
@@ -250,6 +251,13 @@ def interaction_pearson(pred: pd.DataFrame, truth: pd.DataFrame, pairs, control_
     P = pair_interactions(pred, pairs, control_label, delimiter)
     T = pair_interactions(truth, pairs, control_label, delimiter).loc[P.index]
     return _mean_row_pearson(P.to_numpy(), T.to_numpy()) if len(P) else float("nan")
+
+
+def composition_slope(ate: pd.DataFrame, pairs, control_label: str = "control", delimiter: str = "+") -> float:
+    """Median over `pairs` of the slope through the origin of each pair's effect on the sum of its members' effects,
+    all read from `ate` (pairs whose members it holds): 1 where pairs add up, below 1 where they come out smaller."""
+    interactions = pair_interactions(ate, pairs, control_label, delimiter)
+    return effect_slope(ate, ate.loc[interactions.index] - interactions) if len(interactions) else float("nan")
 
 # %% ../nbs/13_effects.ipynb #e7290699
 MIN_SNR = 0.5           # an observed effect this far out of its noise can be told learned or not

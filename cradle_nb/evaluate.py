@@ -18,8 +18,8 @@ import anndata as ad
 import scanpy as sc
 
 from .bands import BandScales, band_coverage, band_scales, calibration_scales
-from .effects import (_pearson, additive_prediction, ate_metrics, data_ate, data_ceiling, discrimination_score_l1,
-                               effect_recovery, effect_slope, interaction_pearson, moments_ate, split_cells, split_moments,
+from .effects import (_pearson, additive_prediction, ate_metrics, composition_slope, data_ate, data_ceiling,
+                               discrimination_score_l1, effect_recovery, effect_slope, interaction_pearson, moments_ate, split_cells, split_moments,
                                target_ratio)
 from .qc_rates import chunked_doublet_calls, paper_qc_metrics, paper_qc_pass_rates, paper_qc_reference, qc_pass_rates
 from .registry import SPLIT_KEY, count_blocks, count_source, get_registry, log_normalise, parse_perturbation, read_rows
@@ -157,8 +157,9 @@ def simulated_targets(adata, perturbations) -> dict:
 def truth_metrics(pred: pd.DataFrame, adata, perturbations) -> dict:
     """A prediction against the simulator's true effects of `perturbations`: `pearson_delta_truth`, `mse_top20_truth`,
     `effect_slope_truth`, `target_ratio_truth`, the first two again on interacting and additive pairs apart
-    (`..._interacting`, `..._additive`), and `interaction_pearson_truth` (over the interacting pairs; NaN unless `pred`
-    also holds their members)."""
+    (`..._interacting`, `..._additive`), and `interaction_pearson_truth` (over the interacting pairs); where `pred` also
+    holds the pairs' members, `members_slope_truth` (their `effect_slope`) and `composition_slope` (`pred`'s pairs on the
+    sums of its members: how the two make up `effect_slope_truth`)."""
     reg, truth = get_registry(adata), true_ate(adata)
     perturbations = list(perturbations)
     interacting = set(adata.uns["simulation"].get("interactions", []))
@@ -173,6 +174,11 @@ def truth_metrics(pred: pd.DataFrame, adata, perturbations) -> dict:
     pairs = [p for p in perturbations if p in interacting]
     if pairs:
         out["interaction_pearson_truth"] = interaction_pearson(pred, truth, pairs, reg.control_label, reg.delimiter)
+    combined = [p for p in perturbations if len(parse_perturbation(p, reg.control_label, reg.delimiter)) > 1]
+    members = sorted({m for p in combined for m in parse_perturbation(p, reg.control_label, reg.delimiter)})
+    if members and all(m in pred.index for m in members):
+        out["members_slope_truth"] = effect_slope(pred, truth.loc[members])
+        out["composition_slope"] = composition_slope(pred, combined, reg.control_label, reg.delimiter)
     return out
 
 

@@ -270,6 +270,6 @@ def iwelbo(module: CradleModule, batch: dict, n_particles: int = 100) -> torch.T
     d, a = module.offsets(g, dosage, qc)
     z_mean, z_scale = module.guide.encoder(x, d, a)
     z = z_mean + z_scale * torch.randn_like(z_mean)
-    logits = module.generative.logits(z, d, a)
+    logits = module.generative.decoder.output(module.generative.hidden(z, dosage, g.perturbation_embedding, qc, g.artifact))
     log_w = log_w + module.generative.log_likelihood(x, logits, library, qc=qc) + _log_ratio(Normal(z_mean, z_scale), Normal(0.0, 1.0), z)
     return torch.logsumexp(log_w, 0) - math.log(n_particles)

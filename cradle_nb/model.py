@@ -14,14 +14,15 @@ from torch import nn
 from torch.distributions import NegativeBinomial, Normal, Poisson
 
 # %% auto #0
-__all__ = ['LIKELIHOODS', 'COMBINE', 'DISPERSIONS', 'MAX_LOG_DISPERSION', 'STIRLING_FROM', 'ModelConfig', 'decoder_input',
-           'Decoder', 'log_mean', 'observation_distribution', 'log_gamma_ratio', 'nb_count_terms', 'nb_log_prob',
-           'nb_log_likelihood', 'nb_weighted_log_likelihood', 'nb_weighted_count_terms', 'bernoulli_kl', 'gaussian_kl',
-           'Generative']
+__all__ = ['LIKELIHOODS', 'COMBINE', 'COMPOSITIONS', 'DISPERSIONS', 'MAX_LOG_DISPERSION', 'STIRLING_FROM', 'ModelConfig',
+           'decoder_input', 'Decoder', 'log_mean', 'observation_distribution', 'log_gamma_ratio', 'nb_count_terms',
+           'nb_log_prob', 'nb_log_likelihood', 'nb_weighted_log_likelihood', 'nb_weighted_count_terms', 'bernoulli_kl',
+           'gaussian_kl', 'Generative']
 
 # %% ../nbs/05_model.ipynb #97f61aff
 LIKELIHOODS = ("nb", "poisson", "gaussian")
 COMBINE = ("concat", "sum")
+COMPOSITIONS = ("latent", "logits")
 DISPERSIONS = ("gene", "shared", "fixed")
 
 
@@ -54,11 +55,12 @@ class ModelConfig:
     basal_independence: float = 1.0
     dispersion: str = "gene"
     dispersion_value: float = 2.0
+    composition: str = "logits"
 
     def __post_init__(self):
         choices = {"likelihood": LIKELIHOODS, "combine": COMBINE, "embedding_guide": ("correlated", "mean_field"),
                    "counterfactual_reduction": ("sum", "mean"), "counterfactual_encoding": ("counterfactual", "factual"),
-                   "dispersion": DISPERSIONS}
+                   "dispersion": DISPERSIONS, "composition": COMPOSITIONS}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}={getattr(self, name)!r} is not one of {allowed}")
@@ -344,9 +346,18 @@ class Generative(nn.Module):
         self.dispersion_shift = nn.Parameter(torch.zeros(config.n_artifact_flags, config.n_genes)) if shifted else None
 
     def logits(self, z, d, a=None) -> torch.Tensor:
-        "Per-gene logits of the decoder for basal state `z`, perturbation offset `d`, artifact offset `a`."
+        """Per-gene logits of the decoder for basal state `z`, perturbation offset `d`, artifact offset `a`. `d` is one
+        offset per cell (`z`'s shape), or its members' offsets apart (an axis before the last): added in the latent space
+        (`composition='latent'`) or decoded one by one with their logit shifts added (`'logits'`)."""
         if a is None and self.config.n_artifact_flags > 0:
             a = torch.zeros_like(z)          # the clean branch
+        if d.dim() == z.dim() + 1 and self.config.composition == "logits":
+            base = out = self.decoder(decoder_input(z, torch.zeros_like(z), a, self.config.combine))
+            for j in range(d.shape[-2]):
+                out = out + self.decoder(decoder_input(z, d[..., j, :], a, self.config.combine)) - base
+            return out
+        if d.dim() == z.dim() + 1:
+            d = d.sum(-2)
         return self.decoder(decoder_input(z, d, a, self.config.combine))
 
     def input_weights(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -360,12 +371,21 @@ class Generative(nn.Module):
         """The decoder's last hidden layer for basal states `z` `(K, B, L)` of cells with dosages `dosage` and QC states
         `qc`, given the particles' $E \\odot M$ `(K, P, L)` and $A$ `(K, F, L)`. The first layer acts on each perturbation
         and flag once, $W_d d_i = D_i\\,W_d(E \\odot M)$ and $W_a a_i = c_i\\,W_a A$, not on every cell's offsets (zero for
-        controls and passing cells)."""
+        controls and passing cells). With `composition='logits'` a cell's members pass the body one by one, and their
+        shifts of the last layer (so of the logits, which are linear in it) add: $h_i = h(0) + \sum_p [h(D_{ip} u_p) - h(0)]$."""
         W_z, W_d, W_a = self.input_weights()
-        first = F.linear(z, W_z, self.decoder.input.bias) + torch.matmul(dosage, torch.matmul(perturbation_embedding, W_d.t()))
+        first = F.linear(z, W_z, self.decoder.input.bias)
         if artifact is not None:
             first = first + torch.matmul(qc, torch.matmul(artifact, W_a.t()))
-        return self.decoder.body(first)
+        shift = torch.matmul(perturbation_embedding, W_d.t())                      # u_p = W_d (E M)_p, (K, P, H)
+        if self.config.composition == "latent":
+            return self.decoder.body(first + torch.matmul(dosage, shift))
+        cells, members = torch.nonzero(dosage, as_tuple=True)                      # one body pass per (cell, member)
+        entries = first[:, cells] + dosage[cells, members][None, :, None] * shift[:, members]
+        h = torch.zeros_like(first).index_add(1, cells, self.decoder.body(entries))
+        count = (dosage != 0).sum(-1).to(first.dtype)
+        rest = torch.nonzero(count != 1).ravel()                                   # controls and combinations: h(0) (1 - count) times
+        return h.index_add(1, rest, (1 - count[rest])[None, :, None] * self.decoder.body(first[:, rest])) if len(rest) else h
 
     def log_dispersion(self, qc=None) -> torch.Tensor | None:
         """Log dispersion per gene of clean cells, $\\log\\theta$ (`qc=None`, and always without per-flag dispersions), or

@@ -24,7 +24,7 @@ from .training import _check_positive
 
 # %% auto #0
 __all__ = ['BASAL_SOURCES', 'DEFAULT_BASAL', 'CORRECTED_LIBRARIES', 'PredictionMixin', 'log1p_layout', 'ate_tables',
-           'perturbation_embedding_mean']
+           'perturbation_embedding_mean', 'member_offsets']
 
 # %% ../nbs/12_predict.ipynb #4befa756
 class PredictionMixin:
@@ -85,13 +85,15 @@ def _basal_states(self: PredictionMixin, basal: str | None):
 @patch
 @torch.no_grad()
 def _global_offsets(self: PredictionMixin, used: torch.Tensor, n_draws: int, artifact: bool, chunk: int = 500):
-    "`n_draws` draws of the global latents: perturbation offsets $d$ `(n_draws, L)`, and with `artifact` the artifact embeddings $A$ `(n_draws, F, L)`."
+    """`n_draws` draws of the global latents: the offsets of the perturbations `used` `(n_draws, U, L)` (apart: their
+    sum, or their logit shifts, make a combination's effect, `Generative.logits`), and with `artifact` the artifact
+    embeddings $A$ `(n_draws, F, L)`."""
     module, ds, As = self.module, [], []
     for start in range(0, n_draws, chunk):
         k = min(chunk, n_draws - start)
         mask = module.guide.mask(k, hard_only=True)[:, used]
         mean, scale = module.guide.embedding(mask, used)
-        ds.append(((mean + scale * torch.randn_like(mean)) * mask).sum(1))
+        ds.append((mean + scale * torch.randn_like(mean)) * mask)
         if artifact:
             a_mean, a_scale = module.guide.artifact()
             As.append(a_mean + a_scale * torch.randn((k, *a_mean.shape), device=self.device))
@@ -323,11 +325,24 @@ def perturbation_embedding_mean(module, n_draws: int = 256) -> torch.Tensor:
     return (module.guide.embedding(mask)[0] * mask).mean(0)
 
 
+def member_offsets(dosage: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
+    """Each cell's members' offsets $D_{ip} (E \odot M)_p$ apart, `(cells, U, L)` for dosages `(cells, P)` and an
+    embedding `(P, L)`: zero-padded to the most members of any cell (a zero offset shifts nothing under either
+    `composition`), as `Generative.logits` takes them."""
+    counts = (dosage != 0).sum(-1)
+    cells, members = torch.nonzero(dosage, as_tuple=True)
+    slot = torch.arange(len(cells), device=dosage.device) - torch.repeat_interleave(torch.cumsum(counts, 0) - counts, counts)
+    out = embedding.new_zeros(len(dosage), max(int(counts.max()) if len(counts) else 0, 1), embedding.shape[-1])
+    out[cells, slot] = dosage[cells, members][:, None] * embedding[members]
+    return out
+
+
 @patch
 @torch.no_grad()
 def latent_blocks(self: PredictionMixin, adata: ad.AnnData | None = None, batch_size: int = 2048):
-    """The latents of `adata`'s cells a block of `batch_size` at a time: `(first row, basal, perturbation, artifact)`
-    tensors on the model's device, the counts read from memory or disk block by block."""
+    """The latents of `adata`'s cells a block of `batch_size` at a time: `(first row, basal, perturbation, artifact,
+    members)` tensors on the model's device (`members`: the perturbation offset's parts, `member_offsets`), the counts
+    read from memory or disk block by block."""
     adata = self._adata if adata is None else adata
     module = self.module.to(self.device).eval()
     reg = self.registry
@@ -339,9 +354,11 @@ def latent_blocks(self: PredictionMixin, adata: ad.AnnData | None = None, batch_
     for start in range(0, adata.n_obs, batch_size):
         rows = slice(start, start + batch_size)
         x = torch.as_tensor(read_rows(counts, np.arange(adata.n_obs)[rows]).toarray(), device=self.device)
-        d = torch.matmul(torch.as_tensor(dosage[rows].toarray(), device=self.device), embedding)
+        block = torch.as_tensor(dosage[rows].toarray(), device=self.device)
+        d = torch.matmul(block, embedding)
         a = torch.matmul(torch.as_tensor(qc[rows], device=self.device), artifact) if artifact is not None else None
-        yield start, module.guide.encoder(x, d, a)[0][0], d[0], (a[0] if a is not None else torch.zeros_like(d[0]))
+        yield (start, module.guide.encoder(x, d, a)[0][0], d[0], (a[0] if a is not None else torch.zeros_like(d[0])),
+               member_offsets(block, embedding[0]))
 
 
 @patch
@@ -349,7 +366,7 @@ def latent_blocks(self: PredictionMixin, adata: ad.AnnData | None = None, batch_
 def get_latent(self: PredictionMixin, adata: ad.AnnData | None = None, batch_size: int = 2048) -> ad.AnnData:
     "Basal, perturbation and artifact latents of the cells of `adata` (default: the training AnnData) in `obsm`."
     adata = self._adata if adata is None else adata
-    blocks = [[t.cpu() for t in block[1:]] for block in self.latent_blocks(adata, batch_size)]
+    blocks = [[t.cpu() for t in block[1:4]] for block in self.latent_blocks(adata, batch_size)]
     out = ad.AnnData(obs=adata.obs.copy())
     for i, key in enumerate(("basal", "perturbation", "artifact")):
         out.obsm[key] = torch.cat([b[i] for b in blocks]).numpy() if blocks else np.zeros((0, self.module.config.n_latent), np.float32)
@@ -392,9 +409,9 @@ def corrected_blocks(self: PredictionMixin, adata: ad.AnnData | None = None, kin
     sizes = torch.as_tensor(self._library_sizes(adata) if sizes is None else sizes)
     torch.manual_seed(seed)
     generative = self.module.generative
-    for start, z, d, _ in self.latent_blocks(adata, batch_size):
+    for start, z, _, _, members in self.latent_blocks(adata, batch_size):
         lib = sizes[start:start + len(z)].clamp_min(1).to(self.device)
-        logits = generative.logits(z, d)
+        logits = generative.logits(z, members)
         out = generative.distribution(logits, lib).sample() if kind == "sample" else torch.softmax(logits, -1) * lib[:, None]
         yield start, out.cpu().numpy()
 
