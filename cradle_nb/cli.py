@@ -78,6 +78,16 @@ def unlearned_report(recovery) -> str:
     return line
 
 
+def _moved_flags_notice(model, adata, args) -> None:
+    "Say which computed QC flags the perturbations move (`flag_dependence`), when the model has an artifact branch."
+    from cradle_nb.qc import qc_report
+    if model.module.config.artifact_model and args.qc_key is None:
+        moved = qc_report(adata).moved_sentence()
+        if moved:
+            print(f"note:{moved} The artifact branch may take part of those perturbations' effects and predict them too "
+                  "small (the QC chapter): compare with --no-artifact-model (SAMS-VAE)", flush=True)
+
+
 def cmd_train(args) -> None:
     from cradle_nb.vae import CradleVAE
     from cradle_nb.checkpoints import read_setup
@@ -109,6 +119,7 @@ def cmd_train(args) -> None:
                                 delimiter=args.delimiter, seed=options.get("seed", 0), batch_key=args.batch_key)
         print(split_summary(adata), flush=True)
         model = CradleVAE(adata, seed=options.get("seed", 0), **{**config["model"], **_given(args, MODEL_OPTIONS)})
+        _moved_flags_notice(model, adata, args)
     print(model, flush=True)
     model.train(**options)
     if not is_main_process():            # under torchrun every rank runs this command; rank 0 writes

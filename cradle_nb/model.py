@@ -372,7 +372,7 @@ class Generative(nn.Module):
         `qc`, given the particles' $E \\odot M$ `(K, P, L)` and $A$ `(K, F, L)`. The first layer acts on each perturbation
         and flag once, $W_d d_i = D_i\\,W_d(E \\odot M)$ and $W_a a_i = c_i\\,W_a A$, not on every cell's offsets (zero for
         controls and passing cells). With `composition='logits'` a cell's members pass the body one by one, and their
-        shifts of the last layer (so of the logits, which are linear in it) add: $h_i = h(0) + \sum_p [h(D_{ip} u_p) - h(0)]$."""
+        shifts of the last layer (so of the logits, which are linear in it) add: $h_i = h(0) + \\sum_p [h(D_{ip} u_p) - h(0)]$."""
         W_z, W_d, W_a = self.input_weights()
         first = F.linear(z, W_z, self.decoder.input.bias)
         if artifact is not None:
@@ -381,11 +381,11 @@ class Generative(nn.Module):
         if self.config.composition == "latent":
             return self.decoder.body(first + torch.matmul(dosage, shift))
         cells, members = torch.nonzero(dosage, as_tuple=True)                      # one body pass per (cell, member)
-        entries = first[:, cells] + dosage[cells, members][None, :, None] * shift[:, members]
+        entries = first.index_select(1, cells) + dosage[cells, members][None, :, None] * shift.index_select(1, members)
         h = torch.zeros_like(first).index_add(1, cells, self.decoder.body(entries))
         count = (dosage != 0).sum(-1).to(first.dtype)
         rest = torch.nonzero(count != 1).ravel()                                   # controls and combinations: h(0) (1 - count) times
-        return h.index_add(1, rest, (1 - count[rest])[None, :, None] * self.decoder.body(first[:, rest])) if len(rest) else h
+        return h.index_add(1, rest, (1 - count[rest])[None, :, None] * self.decoder.body(first.index_select(1, rest))) if len(rest) else h
 
     def log_dispersion(self, qc=None) -> torch.Tensor | None:
         """Log dispersion per gene of clean cells, $\\log\\theta$ (`qc=None`, and always without per-flag dispersions), or

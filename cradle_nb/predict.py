@@ -326,7 +326,7 @@ def perturbation_embedding_mean(module, n_draws: int = 256) -> torch.Tensor:
 
 
 def member_offsets(dosage: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
-    """Each cell's members' offsets $D_{ip} (E \odot M)_p$ apart, `(cells, U, L)` for dosages `(cells, P)` and an
+    """Each cell's members' offsets $D_{ip} (E \\odot M)_p$ apart, `(cells, U, L)` for dosages `(cells, P)` and an
     embedding `(P, L)`: zero-padded to the most members of any cell (a zero offset shifts nothing under either
     `composition`), as `Generative.logits` takes them."""
     counts = (dosage != 0).sum(-1)

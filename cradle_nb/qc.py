@@ -23,8 +23,8 @@ from .registry import count_blocks, count_source, get_registry, read_rows
 __all__ = ['GENE_GROUPS', 'TAILS', 'LOG_SCALE', 'QC_UNS_KEY', 'METRIC_NAMES', 'qc_metrics', 'screen_qc_metrics', 'mad_cut',
            'threshold_at', 'mad_threshold', 'flag_outliers', 'doublet_calls', 'doublet_groups', 'grouped_doublet_calls',
            'qc_columns', 'annotate_qc', 'threshold_flags', 'stored_doublet_calls', 'apply_qc', 'stored_qc_columns',
-           'QCReport', 'qc_report', 'qc_matrix', 'passing_cells', 'CounterfactualReferences', 'sparse_row_medians',
-           'counterfactual_references']
+           'flag_dependence', 'QCReport', 'qc_report', 'qc_matrix', 'passing_cells', 'CounterfactualReferences',
+           'sparse_row_medians', 'counterfactual_references']
 
 # %% ../nbs/04_qc.ipynb #8e221f0c
 GENE_GROUPS = {"mt": r"^MT-", "ribo": r"^RP[SL]\d", "hb": r"^HB(?!P)[A-Z]?\d*$"}
@@ -255,6 +255,29 @@ def stored_qc_columns(adata: ad.AnnData, qc: dict, layer: str | None = None, kno
         flags["doublet"] = called
     return qc_columns(adata.obs_names, metrics, flags)
 
+# %% ../nbs/04_qc.ipynb #97e81e63
+def flag_dependence(flags: dict, labels) -> pd.DataFrame:
+    """Per flag (a boolean per cell), how much its rate depends on the perturbation `labels`: the $\chi^2$ test's
+    `p_value`, the bias-corrected Cramér's `cramers_v`, the lowest and highest rate over conditions and the condition
+    with the highest, and `moved` ($p < 10^{-3}$ and $V \ge 0.1$)."""
+    from scipy.stats import chi2
+    labels = pd.Series(np.asarray(labels).astype(str))
+    rows = {}
+    for name, flag in flags.items():
+        flag = pd.Series(np.asarray(flag, dtype=bool))
+        rates, sizes = flag.groupby(labels).mean(), labels.value_counts()
+        n, k, overall = len(flag), len(rates), flag.mean()
+        if k < 2 or overall in (0.0, 1.0):
+            rows[name] = dict(cramers_v=0.0, p_value=1.0, rate_low=overall, rate_high=overall, highest="", moved=False)
+            continue
+        expected = sizes[rates.index] * overall
+        statistic = float((((rates * sizes[rates.index] - expected) ** 2) / expected).sum() / (1 - overall))
+        v = float(np.sqrt(max(0.0, statistic / n - (k - 1) / (n - 1))))
+        p = float(chi2.sf(statistic, k - 1))
+        rows[name] = dict(cramers_v=v, p_value=p, rate_low=float(rates.min()), rate_high=float(rates.max()),
+                          highest=str(rates.idxmax()), moved=bool(p < 1e-3 and v >= 0.1))
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("flag")
+
 # %% ../nbs/04_qc.ipynb #14bb2484
 METRIC_NAMES = {"total_counts": "total UMI counts", "n_genes": "detected genes", "pct_mt": "% mitochondrial counts",
                 "pct_ribo": "% ribosomal-protein counts", "pct_hb": "% haemoglobin counts", "doublet": "Scrublet doublet call"}
@@ -262,7 +285,8 @@ METRIC_NAMES = {"total_counts": "total UMI counts", "n_genes": "detected genes",
 
 @dataclass
 class QCReport:
-    "What QC did to a screen: `thresholds` per metric, cells per `flags`, and failing cells per `perturbations`."
+    """What QC did to a screen: `thresholds` per metric, cells per `flags` (with how much the perturbations move
+    each, `flag_dependence`), and failing cells per `perturbations`."""
     thresholds: pd.DataFrame
     flags: pd.DataFrame
     perturbations: pd.DataFrame
@@ -280,8 +304,16 @@ class QCReport:
                 f"genes below (on the log1p scale), the percentages of mitochondrial, ribosomal-protein and haemoglobin counts "
                 f"above. Doublets were called with Scrublet (scanpy {version('scanpy')}). {self.n_failing:,} of {self.n_cells:,} "
                 f"cells ({self.n_failing / self.n_cells:.1%}) failed at least one criterion; CRADLE-VAE models them with its "
-                f"artifact branch instead of removing them.\n\n"
+                f"artifact branch instead of removing them.{self.moved_sentence()}\n\n"
                 f"| criterion | tail | scale | threshold | cells flagged |\n|---|---|---|---|---|\n{rows}\n")
+
+    def moved_sentence(self) -> str:
+        "A sentence naming the flags whose rate the perturbations move (`flag_dependence`), or nothing."
+        moved = self.flags[self.flags["moved"]].drop(index="any", errors="ignore")
+        parts = [f"{METRIC_NAMES.get(f, f)} (Cramér's V {r['cramers_v']:.2f}; {r['rate_low']:.0%} to {r['rate_high']:.0%} "
+                 f"of a condition's cells, most in {r['highest']})" for f, r in moved.iterrows()]
+        return (" The rate of these flags depended on the perturbation, so part of what they flag may be the "
+                f"perturbation's effect: {'; '.join(parts)}.") if parts else ""
 
     def save(self, out: str | os.PathLike) -> list[Path]:
         "Write `thresholds.csv`, `flags.csv`, `perturbations.csv` and `methods.md` into folder `out`."
@@ -314,6 +346,7 @@ def qc_report(adata: ad.AnnData, perturbation_key: str | None = None) -> QCRepor
     flags = pd.DataFrame({"cells": {f: int(v.sum()) for f, v in flag_cols.items()},
                           "fraction": {f: float(v.mean()) for f, v in flag_cols.items()}}).rename_axis("flag")
     flags.loc["any"] = [int(fail.sum()), float(fail.mean())]
+    flags = flags.join(flag_dependence({**flag_cols, "any": fail}, adata.obs[key].to_numpy()))
     table = pd.DataFrame({"perturbation": adata.obs[key].astype(str).to_numpy(), "failing": fail,
                           **{f"fail_{f}": v for f, v in flag_cols.items()}})
     per = table.groupby("perturbation").agg(cells=("failing", "size"), **{c: (c, "sum") for c in table.columns[1:]})

@@ -56,9 +56,10 @@ def flag_rise(results: pd.DataFrame) -> pd.DataFrame:
     """Per screen, seed and model: the largest rise of a flag rate (k = 3) of corrected passing cells over the real cells'
     rate of the same flag, and that flag."""
     rates = results[results["metric"].str.fullmatch(r"qc_flag_rate_.+_k3")]
-    real = rates[(rates["model"] == "data") & (rates["split"] == "real")].set_index(["dataset", "seed", "metric"])["value"]
+    real = rates[(rates["model"] == "data") & (rates["split"] == "real")].groupby(["dataset", "seed", "metric"])["value"].last()
     corrected = rates[rates["split"] == "corrected-passing"].copy()
     corrected["rise"] = corrected["value"].to_numpy() - real.reindex(pd.MultiIndex.from_frame(corrected[["dataset", "seed", "metric"]])).to_numpy()
+    corrected = corrected.dropna(subset=["rise"])                      # a run without real cells' rates beside it
     worst = corrected.loc[corrected.groupby(["dataset", "seed", "model"])["rise"].idxmax()]
     return worst.assign(flag=worst["metric"].str.slice(len("qc_flag_rate_"), -len("_k3")))[["dataset", "seed", "model", "rise", "flag"]]
 

@@ -98,3 +98,12 @@ def test_every_chapter_shows_output():
         shown = [c for c in cells if c["cell_type"] == "code" and c.get("outputs")
                  and not "".join(c["source"]).startswith("show_doc")]
         assert shown, f"{nb.name} shows no output of its own"
+
+
+def test_the_package_compiles_without_warnings():
+    "Invalid escape sequences in docstrings (`\\sum` written `\\s...`) warn today and are errors in a later Python."
+    import warnings
+    for path in sorted((REPO / "cradle_nb").glob("*.py")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            compile(path.read_text(), str(path), "exec")
