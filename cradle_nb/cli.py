@@ -81,11 +81,10 @@ def unlearned_report(recovery) -> str:
 def _moved_flags_notice(model, adata, args) -> None:
     "Say which computed QC flags the perturbations move (`flag_dependence`), when the model has an artifact branch."
     from cradle_nb.qc import qc_report
-    if model.module.config.artifact_model and args.qc_key is None:
-        moved = qc_report(adata).moved_sentence()
-        if moved:
-            print(f"note:{moved} The artifact branch may take part of those perturbations' effects and predict them too "
-                  "small (the QC chapter): compare with --no-artifact-model (SAMS-VAE)", flush=True)
+    moved = model.module.config.artifact_model and args.qc_key is None and qc_report(adata).moved_sentence()
+    if moved:
+        print(f"note:{moved} The artifact branch may take part of those perturbations' effects and predict them too "
+              "small (the QC chapter): compare with --no-artifact-model (SAMS-VAE)", flush=True)
 
 
 def cmd_train(args) -> None:

@@ -257,9 +257,9 @@ def stored_qc_columns(adata: ad.AnnData, qc: dict, layer: str | None = None, kno
 
 # %% ../nbs/04_qc.ipynb #97e81e63
 def flag_dependence(flags: dict, labels) -> pd.DataFrame:
-    """Per flag (a boolean per cell), how much its rate depends on the perturbation `labels`: the $\chi^2$ test's
+    """Per flag (a boolean per cell), how much its rate depends on the perturbation `labels`: the $\\chi^2$ test's
     `p_value`, the bias-corrected Cramér's `cramers_v`, the lowest and highest rate over conditions and the condition
-    with the highest, and `moved` ($p < 10^{-3}$ and $V \ge 0.1$)."""
+    with the highest, and `moved` ($p < 10^{-3}$ and $V \\ge 0.1$)."""
     from scipy.stats import chi2
     labels = pd.Series(np.asarray(labels).astype(str))
     rows = {}
