@@ -260,20 +260,17 @@ def flag_dependence(flags: dict, labels) -> pd.DataFrame:
     """Per flag (a boolean per cell), how much its rate depends on the perturbation `labels`: the $\\chi^2$ test's
     `p_value`, the bias-corrected Cramér's `cramers_v`, the lowest and highest rate over conditions and the condition
     with the highest, and `moved` ($p < 10^{-3}$ and $V \\ge 0.1$)."""
-    from scipy.stats import chi2
+    from scipy.stats import chi2_contingency
     labels = pd.Series(np.asarray(labels).astype(str))
     rows = {}
     for name, flag in flags.items():
         flag = pd.Series(np.asarray(flag, dtype=bool))
-        rates, sizes = flag.groupby(labels).mean(), labels.value_counts()
-        n, k, overall = len(flag), len(rates), flag.mean()
-        if k < 2 or overall in (0.0, 1.0):
+        rates, n, overall = flag.groupby(labels).mean(), len(flag), flag.mean()
+        if len(rates) < 2 or overall in (0.0, 1.0):
             rows[name] = dict(cramers_v=0.0, p_value=1.0, rate_low=overall, rate_high=overall, highest="", moved=False)
             continue
-        expected = sizes[rates.index] * overall
-        statistic = float((((rates * sizes[rates.index] - expected) ** 2) / expected).sum() / (1 - overall))
-        v = float(np.sqrt(max(0.0, statistic / n - (k - 1) / (n - 1))))
-        p = float(chi2.sf(statistic, k - 1))
+        statistic, p, dof, _ = chi2_contingency(pd.crosstab(labels, flag), correction=False)
+        v = float(np.sqrt(max(0.0, statistic / n - dof / (n - 1))))
         rows[name] = dict(cramers_v=v, p_value=p, rate_low=float(rates.min()), rate_high=float(rates.max()),
                           highest=str(rates.idxmax()), moved=bool(p < 1e-3 and v >= 0.1))
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("flag")
