@@ -57,7 +57,8 @@ class PerturbSeqDataset(Dataset):
         batch = {"counts": self._count_rows(rows).toarray(), "dosage": self.dosage[rows].toarray(),
                  "qc": self.qc[rows], "library": self.library[rows], "has_reference": has_ref, "cell": rows}
         if self.references is not None:
-            batch["reference"] = self.references[np.where(has_ref, ref, 0)].toarray() * has_ref[:, None]
+            batch["reference"] = (self.references[np.where(has_ref, ref, 0)].toarray() * has_ref[:, None]
+                                  if self.references.shape[0] else np.zeros(batch["counts"].shape, np.float32))
         return {k: torch.as_tensor(v) for k, v in batch.items()}
 
     def __getitem__(self, position: int) -> dict:

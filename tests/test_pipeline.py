@@ -188,3 +188,13 @@ def test_dispersions_far_past_the_bound_keep_the_elbo_a_log_probability():
     assert model.module.generative.log_dispersion()[:4].max() <= MAX_LOG_DISPERSION
     elbos = model.history[["train_elbo", "val_elbo"]].to_numpy()
     assert np.isfinite(elbos).all() and (elbos <= 0).all(), elbos.max()
+
+
+def test_a_screen_where_no_cell_fails_qc_trains():
+    "A user's own QC column that flags nothing (a pre-filtered screen): the artifact branch has nothing to learn, and training runs."
+    from cradle_nb.vae import CradleVAE
+    adata = simulate_perturbseq(n_cells=600, n_genes=60, seed=4)
+    adata.obs["kept"] = False
+    CradleVAE.setup_anndata(adata, "perturbation", "control", qc_key="kept")
+    model = CradleVAE(adata, n_latent=4, seed=0).train(max_epochs=2, progress=False)
+    assert len(model.history) == 2 and np.isfinite(model.history.filter(like="val").to_numpy(dtype=float)).all()
