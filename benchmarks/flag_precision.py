@@ -1,7 +1,7 @@
 """How well each QC flag finds the simulated artifacts: per metric flag (the `k`-MAD cut `annotate_qc` makes), the
 share of clean cells it flags, the share of artifact cells (damaged cells and doublets, the simulator's `is_artifact`)
-it flags, and its precision (artifacts among the flagged cells), averaged over the screens where the metric's MAD
-makes a cut at all (`screens_with_a_cut`), on the shallow and demo regimes of the first
+it flags, and its precision (artifacts among the flagged cells), averaged over the seeds whose screen the metric's MAD
+cuts at all (`seeds_with_a_cut`), on the shallow and demo regimes of the first
 simulator and on the knockdown simulator. A flag that flags clean cells as often as artifacts carries no information
 about artifacts, only about the cells' own variation (at 130 UMIs, mostly sampling noise). `--alpha` adds, for the
 proportion flags (`pct_*`), a candidate that is not the default (`binomial_flags`): a cell fails only where its count
@@ -48,7 +48,7 @@ def flag_precision(adata, k: float = 3.0, alpha: float | None = None) -> pd.Data
         if alpha is not None and metric.startswith("pct_") and cut:
             rules[f"binomial {alpha}"] = binomial_flags(metrics[metric], metrics["total_counts"].to_numpy(), threshold, alpha)
         for rule, flagged in rules.items():
-            rows.append({"metric": metric, "rule": rule, "screens_with_a_cut": int(cut),
+            rows.append({"metric": metric, "rule": rule, "seeds_with_a_cut": int(cut),
                          "clean_flagged": flagged[~artifact].mean() if cut else np.nan,
                          "artifacts_flagged": flagged[artifact].mean() if cut else np.nan,
                          "precision": (flagged & artifact).sum() / max(flagged.sum(), 1) if cut else np.nan,
@@ -66,7 +66,7 @@ def main(argv=None):
     table = pd.concat([flag_precision(SCREENS[screen](seed), args.k, args.alpha).assign(screen=screen, seed=seed)
                        for screen in args.screens for seed in args.seeds])
     grouped = table.groupby(["screen", "metric", "rule"], sort=False)
-    summary = grouped.mean(numeric_only=True).drop(columns="seed").assign(screens_with_a_cut=grouped["screens_with_a_cut"].sum())
+    summary = grouped.mean(numeric_only=True).drop(columns="seed").assign(seeds_with_a_cut=grouped["seeds_with_a_cut"].sum())
     print(summary.round(3).to_string())
 
 

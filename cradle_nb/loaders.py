@@ -56,9 +56,9 @@ class PerturbSeqDataset(Dataset):
         has_ref = ref >= 0
         batch = {"counts": self._count_rows(rows).toarray(), "dosage": self.dosage[rows].toarray(),
                  "qc": self.qc[rows], "library": self.library[rows], "has_reference": has_ref, "cell": rows}
-        if self.references is not None:
-            batch["reference"] = (self.references[np.where(has_ref, ref, 0)].toarray() * has_ref[:, None]
-                                  if self.references.shape[0] else np.zeros(batch["counts"].shape, np.float32))
+        if self.references is not None:                  # zero where a cell has none (every cell, if none fails QC)
+            batch["reference"] = np.zeros((len(rows), self.references.shape[1]), self.references.dtype)
+            batch["reference"][has_ref] = self.references[ref[has_ref]].toarray()
         return {k: torch.as_tensor(v) for k, v in batch.items()}
 
     def __getitem__(self, position: int) -> dict:
