@@ -17,7 +17,7 @@ from .registry import SPLIT_KEY, get_registry, parse_perturbation
 
 # %% auto #0
 __all__ = ['SCALE_GRID', 'EffectDraws', 'calibration_scale', 'observed_counts', 'BandScales', 'trained_perturbations',
-           'observed_interactions', 'band_scales', 'calibration_scales', 'calibrate_bands', 'band_coverage']
+           'observed_interactions', 'measured', 'band_scales', 'calibration_scales', 'calibrate_bands', 'band_coverage']
 
 # %% ../nbs/14_bands.ipynb #39cbf1b5
 @dataclass
@@ -26,8 +26,8 @@ class EffectDraws:
     each effect (one per draw of the global latents), the variance of single generated cells about their draw's mean
     (`cell_variance`, and `control_variance` for the controls), the control mean, all on the log2(1e4 x / l + 1)
     scale, `cells_per_draw`: how many generated cells each draw's effect is the mean of (None: exact means), and for
-    the `unseen` combinations the `interactions` observed among the trained ones, which their bands add (what no
-    member's embedding knows). Written by `CradleVAE.effect_draws`; `predict_ate` turns it into an AnnData."""
+    the `unseen` combinations the `interactions` observed among the trained ones, whose spread their bands add (what
+    no member's embedding knows). Written by `CradleVAE.effect_draws`; `predict_ate` turns it into an AnnData."""
     perturbations: list
     genes: list
     point: np.ndarray              # perturbations x genes
@@ -69,8 +69,8 @@ class EffectDraws:
     def band(self, interval: float = 0.9, scale: float = 1.0, n_cells=None, n_controls: float | None = None,
              n_noise: int = 20, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The central `interval` of the effect draws, their spread about the point scaled by `scale` (a number, or a
-        Series by perturbation, as `band_scales` gives), for an unseen combination each plus one of the screen's
-        interactions (`samples`): the `effect` band. With `n_cells` and `n_controls`, the `predictive` band: each draw
+        Series by perturbation, as `band_scales` gives), for an unseen combination each plus a draw of an interaction
+        (`samples`): the `effect` band. With `n_cells` and `n_controls`, the `predictive` band: each draw
         plus `n_noise` draws of the sampling noise of an observed pseudobulk (`sampling_sd`)."""
         if not 0 < interval < 1:
             raise ValueError(f"interval={interval} must lie between 0 and 1")
@@ -89,14 +89,21 @@ class EffectDraws:
             lower[p], upper[p] = np.quantile(samples, [tail, 1 - tail], axis=0)
         return self.frame(lower), self.frame(upper)
 
+    def interaction_sd(self) -> np.ndarray:
+        "Per gene, the root mean square of the screen's `interactions` (zeros where there are none)."
+        if self.interactions is None:
+            return np.zeros(len(self.genes))
+        return np.sqrt((np.asarray(self.interactions) ** 2).mean(0))
+
     def samples(self, p: int, scale: float = 1.0, n: int = 1000, rng=None) -> np.ndarray:
         """Perturbation `p`'s draws (draws x genes), their spread about the point scaled `scale` times; for an unseen
-        combination, `n` of them each plus one of the screen's `interactions`, both picked at random."""
+        combination, `n` of them picked at random, each plus a normal draw of its interaction with each gene's
+        `interaction_sd`."""
         spread = self.point[p][None] + scale * (self.draws[p] - self.point[p][None])
         if self.interactions is None or self.unseen is None or not self.unseen[p]:
             return spread
         rng = np.random.default_rng(0) if rng is None else rng
-        return spread[rng.integers(len(spread), size=n)] + self.interactions[rng.integers(len(self.interactions), size=n)]
+        return spread[rng.integers(len(spread), size=n)] + rng.normal(size=(n, len(self.genes))) * self.interaction_sd()
 
 # %% ../nbs/14_bands.ipynb #e7ed2067
 SCALE_GRID = np.unique(np.r_[np.geomspace(0.05, 1.0, 25), np.geomspace(1.0, 100.0, 49)])
@@ -170,15 +177,21 @@ def observed_interactions(adata, split: str = "train", min_cells: int = 5, min_c
     return pd.DataFrame(interactions * shrink, index=list(combos), columns=means.columns)
 
 
+def measured(factor: float) -> float:
+    """A calibrated factor as the bands take it: 1 (the posterior's own width) where it is the grid's first, since
+    there the observations' own noise covered them at every width and the factor measured nothing."""
+    return 1.0 if factor <= SCALE_GRID[0] else float(factor)
+
+
 def band_scales(adata, perturbations, scale) -> pd.Series:
-    """Per perturbation, the factor its bands take (`scale`: a `BandScales`, or one number for both): `trained` for a
-    perturbation with training cells; for one without (an unseen combination) `unseen`, or where no held-out
-    combination calibrated it `trained`, only where it widens (at least 1). A narrowing found on noisy observations
-    does not carry over: where the observations' own noise covers them, every factor down to the grid's end passes."""
+    """Per perturbation, the factor its bands take (`scale`: a `BandScales`, or one number for both), each `measured`:
+    `trained` for a perturbation with training cells; for one without (an unseen combination) `unseen`, or, where no
+    held-out combination calibrated it, `trained`: its members' errors are those of trained perturbations, and its
+    interaction is added apart (`EffectDraws.samples`)."""
     scale = scale if isinstance(scale, BandScales) else BandScales(float(scale))
-    unseen = max(scale.trained if scale.unseen is None else scale.unseen, 1.0)
+    unseen = measured(scale.trained if scale.unseen is None else scale.unseen)
     trained = trained_perturbations(adata)
-    return pd.Series([scale.trained if p in trained else unseen for p in perturbations], index=list(perturbations), dtype=float)
+    return pd.Series([measured(scale.trained) if p in trained else unseen for p in perturbations], index=list(perturbations), dtype=float)
 
 
 def calibration_scales(draws: EffectDraws, adata, observed: pd.DataFrame, split: str = "val", interval: float = 0.9,

@@ -226,7 +226,7 @@ def _warn_unlearned(model, labels: list[str], seed: int, basal: str | None) -> N
 
 def cmd_predict(args) -> None:
     from cradle_nb.checkpoints import screen_file
-    from cradle_nb.bands import band_scales, calibrate_bands
+    from cradle_nb.bands import band_scales, calibrate_bands, measured
     from cradle_nb.effects import heldout_cells, reference_controls
     from cradle_nb.predict import ate_tables, log1p_layout
     screen = screen_file(args.run, args.data)
@@ -243,11 +243,11 @@ def cmd_predict(args) -> None:
     controls = args.n_observed_controls or int(reference_controls(adata).sum())
     scales = band_scales(adata, labels, scale)
     print("bands as the posterior gives them" if args.uncalibrated else
-          f"bands scaled {scale.trained:.2f}x, the factor new cells of trained perturbations ask for; "
-          + (f"{max(scale.unseen, 1.0):.2f}x for unseen combinations, from the {scale.n_unseen} validation combinations (never narrowed)" if scale.unseen is not None
-             else f"{max(scale.trained, 1.0):.2f}x for perturbations without training cells (no validation combination)"), flush=True)
+          f"bands scaled {measured(scale.trained):.2f}x, the factor new cells of trained perturbations ask for (1 where their noise covers them at any width); "
+          + (f"{measured(scale.unseen):.2f}x for unseen combinations, from the {scale.n_unseen} validation combinations" if scale.unseen is not None
+             else "the same for perturbations without training cells (no validation combination)"), flush=True)
     if len(interactions := model.screen_interactions()):
-        print(f"unseen combinations' bands add the interactions of {len(interactions)} trained combinations (the bands chapter)", flush=True)
+        print(f"unseen combinations' bands add the spread of the interactions of {len(interactions)} trained combinations (the bands chapter)", flush=True)
     ate = model.predict_ate(labels, n_particles=args.n_particles, basal=args.basal, seed=args.seed, band_scale=scales,
                             n_observed=args.n_observed, n_observed_controls=controls)
     cells.uns.update(ate_tables(ate))

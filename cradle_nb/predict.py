@@ -226,7 +226,7 @@ def predict_ate(self: PredictionMixin, perturbations, n_particles: int = 2500, s
     `layers['mean']` holds the normalised means; `layers['lower']` / `layers['upper']` the `effect` band, the draws'
     central `interval` (`effect_draws`), their spread scaled by `band_scale` (a number, or a Series by perturbation:
     `calibrate_bands` finds the factor, `band_scales` spreads it over trained and unseen perturbations); an unseen
-    combination's bands add the interactions of the trained ones (`screen_interactions`, counted in
+    combination's bands add the spread of the trained ones' interactions (`screen_interactions`, counted in
     `uns['interval']['interactions']`). With
     `n_observed` (the cells a user will observe per perturbation: a number, or a mapping from perturbation to number)
     and `n_observed_controls`, `layers['predictive_lower']` / `['predictive_upper']` hold the `predictive` band of such an

@@ -100,10 +100,10 @@ def test_predict_writes_generated_cells(trained):
     assert list(ate.index) == ["P01+P02", "P03"] and list(ate.columns) == list(cells.var_names)
     assert lower.shape == (2, 100) and (lower.to_numpy() <= upper.to_numpy()).all()
     # calibrated on the validation cells by default (this small screen holds out no validation combination, so an
-    # unseen pair is only ever widened), and the predictive band of 30 observed cells is the wider
+    # unseen pair takes the trained factor), and the predictive band of 30 observed cells is the wider
     assert "the factor new cells of trained perturbations ask for" in result.stdout
-    assert "for perturbations without training cells (no validation combination)" in result.stdout
-    assert "unseen combinations' bands add the interactions of 12 trained combinations" in result.stdout
+    assert "the same for perturbations without training cells (no validation combination)" in result.stdout
+    assert "unseen combinations' bands add the spread of the interactions of 12 trained combinations" in result.stdout
     width = lambda kind: (cells.uns[f"ate_{kind}upper"] - cells.uns[f"ate_{kind}lower"]).to_numpy().mean()
     assert width("predictive_") > width("")
     # a warning exactly when a requested perturbation has a member the run did not learn
