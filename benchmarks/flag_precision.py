@@ -10,6 +10,7 @@ lies above the cut beyond its sampling noise.
 
     python benchmarks/flag_precision.py --screens shallow --seeds 0 1 2 3 4 5 --alpha 0.05
     python benchmarks/flag_precision.py --screens demo knockdown --seeds 0 1 2 --alpha 0.05
+    python benchmarks/flag_precision.py --screens shallow --seeds 0 1 2 3 4 5 --alpha 0.001
 """
 from __future__ import annotations
 
