@@ -83,8 +83,7 @@ def _moved_flags_notice(model, adata, args) -> None:
     from cradle_nb.qc import qc_report
     moved = model.module.config.artifact_model and args.qc_key is None and qc_report(adata).moved_sentence()
     if moved:
-        print(f"note:{moved} The artifact branch may take part of those perturbations' effects and predict them too "
-              "small (the QC chapter): compare with --no-artifact-model (SAMS-VAE)", flush=True)
+        print(f"note:{moved} (the QC chapter)", flush=True)
 
 
 def cmd_train(args) -> None:
@@ -114,8 +113,8 @@ def cmd_train(args) -> None:
         print(f"setting up {args.data}: {adata.n_obs} cells x {adata.n_vars} genes{' (on disk)' if args.backed else ''}", flush=True)
         _split_notice(adata, args)
         CradleVAE.setup_anndata(adata, args.perturbation_key, args.control, layer=args.layer, qc_key=args.qc_key,
-                                split_key=args.split_key, qc_k=args.qc_k, test_fraction=args.test_combos,
-                                delimiter=args.delimiter, seed=options.get("seed", 0), batch_key=args.batch_key)
+                                split_key=args.split_key, qc_k=args.qc_k, test_fraction=args.test_combos, delimiter=args.delimiter,
+                                seed=options.get("seed", 0), batch_key=args.batch_key, keep_moved_flags=args.keep_moved_flags)
         print(split_summary(adata), flush=True)
         model = CradleVAE(adata, seed=options.get("seed", 0), **{**config["model"], **_given(args, MODEL_OPTIONS)})
         _moved_flags_notice(model, adata, args)
@@ -283,7 +282,8 @@ def cmd_qc(args) -> None:
     adata = read_data(args.data, backed=args.backed)
     register_anndata(adata, args.perturbation_key, args.control, layer=args.layer, delimiter=args.delimiter)
     print(f"QC of {args.data}: {adata.n_obs} cells x {adata.n_vars} genes at k = {args.qc_k:g}", flush=True)
-    annotate_qc(adata, k=args.qc_k, doublets=not args.no_doublets, layer=args.layer, seed=args.seed, batch_key=args.batch_key)
+    annotate_qc(adata, k=args.qc_k, doublets=not args.no_doublets, layer=args.layer, seed=args.seed, batch_key=args.batch_key,
+                keep_moved=args.keep_moved_flags)
     report = qc_report(adata)
     out = Path(args.out)
     files = report.save(out)
@@ -335,6 +335,7 @@ def _screen_options(command: argparse.ArgumentParser, required: bool) -> None:
     command.add_argument("--control", required=required, help=f"label of control cells{unless}")
     command.add_argument("--layer", help="layer holding raw counts (default: X)")
     command.add_argument("--qc-k", type=float, default=3.0, help="MADs from the median that flag a cell")
+    command.add_argument("--keep-moved-flags", action="store_true", help="model the QC flags whose rate the perturbations move as artifacts too (default: left out; the QC report)")
     command.add_argument("--batch-key", help="obs column of the sample or lane: doublets are called within each")
     command.add_argument("--delimiter", default="+", help="separator of combined perturbations in a label")
     command.add_argument("--backed", action="store_true", help="leave the matrix on disk and read it a block at a time "
@@ -412,8 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     co.add_argument("--data", help="h5ad file (default: the file the run was trained on)")
     co.add_argument("--kind", choices=["mean", "sample"], default="mean", help="posterior mean (real-valued) or one draw (counts)")
-    co.add_argument("--library", choices=["passing", "own"], default="passing",
-                    help="decode cells failing QC at the library of a QC-passing cell of their perturbation, or every cell at its own")
+    co.add_argument("--library", choices=["passing", "own"], default="passing", help="decode cells failing QC at the library of a QC-passing cell of their perturbation, or every cell at its own")
     co.add_argument("--seed", type=int, default=0, help="random seed")
     co.add_argument("--backed", action="store_true", help="leave the matrix on disk and read it a block at a time (default for runs trained with --backed)")
 

@@ -22,9 +22,9 @@ from .registry import count_blocks, count_source, get_registry, read_rows
 # %% auto #0
 __all__ = ['GENE_GROUPS', 'TAILS', 'LOG_SCALE', 'QC_UNS_KEY', 'METRIC_NAMES', 'qc_metrics', 'screen_qc_metrics', 'mad_cut',
            'threshold_at', 'mad_threshold', 'flag_outliers', 'doublet_calls', 'doublet_groups', 'grouped_doublet_calls',
-           'qc_columns', 'annotate_qc', 'threshold_flags', 'stored_doublet_calls', 'apply_qc', 'stored_qc_columns',
-           'flag_dependence', 'QCReport', 'qc_report', 'qc_matrix', 'passing_cells', 'CounterfactualReferences',
-           'sparse_row_medians', 'counterfactual_references']
+           'flag_dependence', 'moved_flags', 'qc_columns', 'annotate_qc', 'threshold_flags', 'stored_doublet_calls',
+           'apply_qc', 'stored_qc_columns', 'QCReport', 'qc_report', 'qc_matrix', 'passing_cells',
+           'CounterfactualReferences', 'sparse_row_medians', 'counterfactual_references']
 
 # %% ../nbs/04_qc.ipynb #8e221f0c
 GENE_GROUPS = {"mt": r"^MT-", "ribo": r"^RP[SL]\d", "hb": r"^HB(?!P)[A-Z]?\d*$"}
@@ -135,19 +135,51 @@ def grouped_doublet_calls(counts, groups, seed: int = 0, threshold: float | None
             called[cells], thresholds[str(group)] = c, t
     return scores, called, thresholds, skipped
 
+# %% ../nbs/04_qc.ipynb #97e81e63
+def flag_dependence(flags: dict, labels) -> pd.DataFrame:
+    """Per flag (a boolean per cell), how much its rate depends on the perturbation `labels`: the $\\chi^2$ test's
+    `p_value`, the bias-corrected Cramér's `cramers_v`, the lowest and highest rate over conditions and the condition
+    with the highest, and `moved` ($p < 10^{-3}$ and $V \\ge 0.1$)."""
+    from scipy.stats import chi2_contingency
+    labels = pd.Series(np.asarray(labels).astype(str))
+    rows = {}
+    for name, flag in flags.items():
+        flag = pd.Series(np.asarray(flag, dtype=bool))
+        rates, n, overall = flag.groupby(labels).mean(), len(flag), flag.mean()
+        if len(rates) < 2 or overall in (0.0, 1.0):
+            rows[name] = dict(cramers_v=0.0, p_value=1.0, rate_low=overall, rate_high=overall, highest="", moved=False)
+            continue
+        statistic, p, dof, _ = chi2_contingency(pd.crosstab(labels, flag), correction=False)
+        v = float(np.sqrt(max(0.0, statistic / n - dof / (n - 1))))
+        rows[name] = dict(cramers_v=v, p_value=p, rate_low=float(rates.min()), rate_high=float(rates.max()),
+                          highest=str(rates.idxmax()), moved=bool(p < 1e-3 and v >= 0.1))
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("flag")
+
+
+def moved_flags(flags: dict, labels) -> dict:
+    """The flags `flag_dependence` marks `moved`, each with its Cramér's V, its lowest and highest rate over the
+    conditions and the condition with the highest: what `annotate_qc` leaves out of the artifact branch."""
+    dependence = flag_dependence(flags, labels)
+    return {f: {"cramers_v": float(r["cramers_v"]), "rate_low": float(r["rate_low"]), "rate_high": float(r["rate_high"]),
+                "highest": str(r["highest"])} for f, r in dependence[dependence["moved"]].iterrows()}
+
 # %% ../nbs/04_qc.ipynb #1f2ffa49
-def qc_columns(cells, metrics: pd.DataFrame, flags: dict) -> pd.DataFrame:
-    "The obs columns QC writes: `qc_<metric>`, `qc_fail_<flag>` and `qc_fail` (any flag)."
+def qc_columns(cells, metrics: pd.DataFrame, flags: dict, left_out=()) -> pd.DataFrame:
+    "The obs columns QC writes: `qc_<metric>`, `qc_fail_<flag>` and `qc_fail` (any flag not `left_out`)."
     columns = {f"qc_{m}": metrics[m].to_numpy() for m in metrics}
     columns.update({f"qc_fail_{name}": np.asarray(flag, bool) for name, flag in flags.items()})
-    columns["qc_fail"] = np.any(np.stack(list(flags.values())), axis=0) if flags else np.zeros(len(cells), bool)
+    kept = [np.asarray(flag, bool) for name, flag in flags.items() if name not in left_out]
+    columns["qc_fail"] = np.any(np.stack(kept), axis=0) if kept else np.zeros(len(cells), bool)
     return pd.DataFrame(columns, index=cells)
 
 
 def annotate_qc(adata: ad.AnnData, k: float = 3.0, doublets: bool = True, layer: str | None = None,
                 precomputed: dict | None = None, seed: int = 0, batch_key: str | None = None,
-                max_cells_per_batch: int = 20_000) -> dict:
+                max_cells_per_batch: int = 20_000, keep_moved: bool = False) -> dict:
     """Flag cells failing QC by `k` MADs per metric and by Scrublet; store and return the thresholds.
+
+    On a registered `adata`, a flag whose rate the perturbations move (`moved_flags`) is left out of `flags` and
+    `qc_fail`, so the artifact branch does not model it; `keep_moved=True` keeps it.
 
     `precomputed` maps metric names (`total_counts`, `n_genes`, `pct_mt`, ...) to obs columns that
     replace the computed metric. Doublets are called per `batch_key` group (a sample or lane column),
@@ -191,11 +223,14 @@ def annotate_qc(adata: ad.AnnData, k: float = 3.0, doublets: bool = True, layer:
                                  (f" (and {len(unscored) - 3} more groups)" if len(unscored) > 3 else "")
     else:
         skipped["doublet"] = "doublets=False"
-    for column, values in qc_columns(adata.obs_names, metrics, flags).items():
+    registered = "cradle_nb" in adata.uns and not keep_moved
+    moved = moved_flags(flags, adata.obs[get_registry(adata).perturbation_key]) if registered else {}
+    for column, values in qc_columns(adata.obs_names, metrics, flags, left_out=moved).items():
         adata.obs[column] = values.to_numpy()
     result = {"k": float(k), "thresholds": thresholds, "doublet_threshold": doublet_threshold,
               "doublet_thresholds": doublet_thresholds, "doublet_batch_key": batch_key,
-              "flags": list(flags), "skipped": skipped, "precomputed": dict(precomputed or {})}
+              "flags": [f for f in flags if f not in moved], "moved": moved, "skipped": skipped,
+              "precomputed": dict(precomputed or {})}
     adata.uns[QC_UNS_KEY] = result
     return result
 
@@ -220,12 +255,12 @@ def stored_doublet_calls(counts, qc: dict, seed: int = 0, batches=None, max_cell
 
 
 def apply_qc(counts, genes, qc: dict, doublets: bool = True, seed: int = 0) -> pd.DataFrame:
-    "Flags of new cells under stored thresholds `qc` (from `annotate_qc`); column `qc_fail` is any flag."
+    "Flags of new cells under stored thresholds `qc` (from `annotate_qc`); column `qc_fail` is any flag not `moved`."
     flags = threshold_flags(qc_metrics(counts, genes), qc)
     called = stored_doublet_calls(counts, qc, seed) if doublets else None
     if called is not None:
         flags["doublet"] = called
-    flags["qc_fail"] = flags.any(axis=1)
+    flags["qc_fail"] = flags.drop(columns=list(qc.get("moved", {})), errors="ignore").any(axis=1)
     return flags
 
 # %% ../nbs/04_qc.ipynb #86a2852d
@@ -237,8 +272,9 @@ def stored_qc_columns(adata: ad.AnnData, qc: dict, layer: str | None = None, kno
         raise ValueError(f"the QC thresholds use precomputed metric columns {missing} that are not in adata.obs")
     given = pd.DataFrame({m: adata.obs[c].to_numpy() for m, c in qc.get("precomputed", {}).items()}) if qc.get("precomputed") else None
     metrics = screen_qc_metrics(adata, layer, given)
-    flags = {m: flag_outliers(metrics[m], qc["thresholds"][m]) for m in qc["flags"] if m != "doublet"}
-    if "doublet" in qc["flags"]:
+    names = [*qc["flags"], *qc.get("moved", {})]
+    flags = {m: flag_outliers(metrics[m], qc["thresholds"][m]) for m in names if m != "doublet"}
+    if "doublet" in names:
         known = (pd.Series(np.nan, index=adata.obs_names) if known_doublets is None
                  else known_doublets.reindex(adata.obs_names))
         new = known.isna().to_numpy()
@@ -253,27 +289,7 @@ def stored_qc_columns(adata: ad.AnnData, qc: dict, layer: str | None = None, kno
             else:
                 called[new] = calls
         flags["doublet"] = called
-    return qc_columns(adata.obs_names, metrics, flags)
-
-# %% ../nbs/04_qc.ipynb #97e81e63
-def flag_dependence(flags: dict, labels) -> pd.DataFrame:
-    """Per flag (a boolean per cell), how much its rate depends on the perturbation `labels`: the $\\chi^2$ test's
-    `p_value`, the bias-corrected Cramér's `cramers_v`, the lowest and highest rate over conditions and the condition
-    with the highest, and `moved` ($p < 10^{-3}$ and $V \\ge 0.1$)."""
-    from scipy.stats import chi2_contingency
-    labels = pd.Series(np.asarray(labels).astype(str))
-    rows = {}
-    for name, flag in flags.items():
-        flag = pd.Series(np.asarray(flag, dtype=bool))
-        rates, n, overall = flag.groupby(labels).mean(), len(flag), flag.mean()
-        if len(rates) < 2 or overall in (0.0, 1.0):
-            rows[name] = dict(cramers_v=0.0, p_value=1.0, rate_low=overall, rate_high=overall, highest="", moved=False)
-            continue
-        statistic, p, dof, _ = chi2_contingency(pd.crosstab(labels, flag), correction=False)
-        v = float(np.sqrt(max(0.0, statistic / n - dof / (n - 1))))
-        rows[name] = dict(cramers_v=v, p_value=p, rate_low=float(rates.min()), rate_high=float(rates.max()),
-                          highest=str(rates.idxmax()), moved=bool(p < 1e-3 and v >= 0.1))
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("flag")
+    return qc_columns(adata.obs_names, metrics, flags, left_out=qc.get("moved", {}))
 
 # %% ../nbs/04_qc.ipynb #14bb2484
 METRIC_NAMES = {"total_counts": "total UMI counts", "n_genes": "detected genes", "pct_mt": "% mitochondrial counts",
@@ -309,8 +325,14 @@ class QCReport:
         moved = self.flags[self.flags["moved"]].drop(index="any", errors="ignore")
         parts = [f"{METRIC_NAMES.get(f, f)} (Cramér's V {r['cramers_v']:.2f}; {r['rate_low']:.0%} to {r['rate_high']:.0%} "
                  f"of a condition's cells, most in {r['highest']})" for f, r in moved.iterrows()]
+        if not parts:
+            return ""
+        left_out = not moved["modelled"].all()
         return (" The rate of these flags depended on the perturbation, so part of what they flag may be the "
-                f"perturbation's effect: {'; '.join(parts)}.") if parts else ""
+                f"perturbation's effect: {'; '.join(parts)}. " +
+                ("The artifact branch leaves them out, and a cell that only they flag counts as passing (`keep_moved=True`, "
+                 "`--keep-moved-flags`, keeps them)." if left_out else
+                 "The artifact branch models them all the same, and may take part of those perturbations' effects."))
 
     def save(self, out: str | os.PathLike) -> list[Path]:
         "Write `thresholds.csv`, `flags.csv`, `perturbations.csv` and `methods.md` into folder `out`."
@@ -327,7 +349,7 @@ def qc_report(adata: ad.AnnData, perturbation_key: str | None = None) -> QCRepor
         raise ValueError("adata has no QC annotation: run annotate_qc(adata) or CradleVAE.setup_anndata first")
     qc = adata.uns[QC_UNS_KEY]
     key = perturbation_key or get_registry(adata).perturbation_key
-    flag_cols = {f: adata.obs[f"qc_fail_{f}"].to_numpy(bool) for f in qc["flags"]}
+    flag_cols = {f: adata.obs[f"qc_fail_{f}"].to_numpy(bool) for f in [*qc["flags"], *qc.get("moved", {})]}
     rows = {}
     for metric, t in qc["thresholds"].items():
         centre = float(np.expm1(t["median"])) if t["scale"] == "log1p" else t["median"]
@@ -342,7 +364,8 @@ def qc_report(adata: ad.AnnData, perturbation_key: str | None = None) -> QCRepor
     fail = adata.obs["qc_fail"].to_numpy(bool)
     flags = pd.DataFrame({"cells": {f: int(v.sum()) for f, v in flag_cols.items()},
                           "fraction": {f: float(v.mean()) for f, v in flag_cols.items()}}).rename_axis("flag")
-    flags.loc["any"] = [int(fail.sum()), float(fail.mean())]
+    flags["modelled"] = [f not in qc.get("moved", {}) for f in flags.index]
+    flags.loc["any"] = [int(fail.sum()), float(fail.mean()), True]
     flags = flags.join(flag_dependence({**flag_cols, "any": fail}, adata.obs[key].to_numpy()))
     table = pd.DataFrame({"perturbation": adata.obs[key].astype(str).to_numpy(), "failing": fail,
                           **{f"fail_{f}": v for f, v in flag_cols.items()}})

@@ -89,19 +89,19 @@ class CradleVAE(TrainingMixin, CheckpointMixin, PredictionMixin):
     def setup_anndata(adata: ad.AnnData, perturbation_key: str, control_label: str = "control", layer: str | None = None,
                       qc_key: str | None = None, split_key: str | None = None, delimiter: str = "+", qc_k: float = 3.0,
                       doublets: bool = True, split: str = "auto", test_fraction: float = 0.25, seed: int = 0,
-                      batch_key: str | None = None) -> Registry:
+                      batch_key: str | None = None, keep_moved_flags: bool = False) -> Registry:
         """Register `adata`, annotate QC (unless `qc_key` is given) and split it.
 
         Writes the documented keys of `register_anndata`, `annotate_qc` and `assign_split`, and these options in
         `adata.uns["cradle_nb_setup"]` (a saved run's `setup.json`). `batch_key` names the sample or lane column
-        doublets are called within."""
+        doublets are called within; `keep_moved_flags` keeps the flags the perturbations move (`annotate_qc`)."""
         registry = register_anndata(adata, perturbation_key, control_label, layer, qc_key, split_key, delimiter)
         options = dict(perturbation_key=perturbation_key, control_label=control_label, layer=layer, qc_key=qc_key,
                        split_key=split_key, delimiter=delimiter, qc_k=qc_k, doublets=doublets, split=split,
-                       test_fraction=test_fraction, seed=seed, batch_key=batch_key)
+                       test_fraction=test_fraction, seed=seed, batch_key=batch_key, keep_moved_flags=keep_moved_flags)
         adata.uns[SETUP_UNS_KEY] = {k: v for k, v in options.items() if v is not None}   # h5ad stores no None
         if qc_key is None:
-            annotate_qc(adata, k=qc_k, doublets=doublets, layer=layer, seed=seed, batch_key=batch_key)
+            annotate_qc(adata, k=qc_k, doublets=doublets, layer=layer, seed=seed, batch_key=batch_key, keep_moved=keep_moved_flags)
         assign_split(adata, "column" if split_key else split, test_fraction=test_fraction, seed=seed)
         return registry
 

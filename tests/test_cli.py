@@ -187,10 +187,14 @@ def test_qc_report_command(trained, tmp_path):
     assert {"thresholds.csv", "flags.csv", "perturbations.csv", "methods.md", "qc_metrics.png", "qc_by_perturbation.png"} <= names
     assert "median absolute deviations" in (tmp_path / "qc" / "methods.md").read_text()
     assert data.read_bytes() == before
-    # the same report with the matrix left on disk, read a block at a time
-    backed = run("qc", str(data), "--perturbation-key", "condition", "--control", "control", "--out", str(tmp_path / "qc_b"), "--backed")
+    # the same report with the matrix left on disk, read a block at a time (no flag moves on this screen, so keeping
+    # the moved flags changes nothing)
+    backed = run("qc", str(data), "--perturbation-key", "condition", "--control", "control", "--out", str(tmp_path / "qc_b"),
+                 "--backed", "--keep-moved-flags")
     assert backed.returncode == 0, backed.stderr
     assert (tmp_path / "qc_b" / "perturbations.csv").read_text() == (tmp_path / "qc" / "perturbations.csv").read_text()
+    flags = [l.split(",") for l in (tmp_path / "qc" / "flags.csv").read_text().splitlines()]
+    assert flags[0][:4] == ["flag", "cells", "fraction", "modelled"] and all(r[3] == "True" for r in flags[1:])
 
 
 
