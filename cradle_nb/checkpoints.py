@@ -244,8 +244,10 @@ def load(cls: CheckpointMixin, path: str | os.PathLike, adata: ad.AnnData) -> Ch
     model = cls.__new__(cls)
     model.registry, model.per_flag_artifacts = registry, config["per_flag_artifacts"]
     model.n_reference_partners, model.qc, model.flags = config["n_reference_partners"], saved.get("qc", {}), saved["flags"]
-    # runs saved before the basal-independence term and the composition in logits existed were trained without them
-    model.config = ModelConfig.from_dict({"basal_independence": 0.0, "composition": "latent", **sizes, **model_cfg})
+    # runs saved before the basal-independence term, the composition in logits and the artifact's composition existed
+    # were trained without them
+    model.config = ModelConfig.from_dict({"basal_independence": 0.0, "composition": "latent", "artifact_composition": "input",
+                                          **sizes, **model_cfg})
     model.module = CradleModule(model.config, np.zeros(sizes["n_genes"]), np.ones(sizes["n_genes"]),
                                 np.zeros(sizes["n_perturbations"]), np.zeros(sizes["n_qc_flags"]))
     try:

@@ -39,6 +39,9 @@ MODEL_OPTIONS = {
     "mask_start_dims": (int, "dimensions each perturbation's mask starts on, its own; 0: every entry at 0.5 (default 2)"),
     "composition": (("logits", "latent"), "a combination's members: their logit shifts add, or their offsets add in the "
                     "latent space, the paper's (default logits)"),
+    "artifact_composition": (("input", "hidden", "logits"), "the artifact offset and the perturbation: decoded together, "
+                             "the paper's; the artifact added to the last hidden layer; or decoded apart, their logit "
+                             "shifts added (default input)"),
     "counterfactual_reduction": (("sum", "mean"), "reduction over genes of the counterfactual term (default mean)"),
     "counterfactual_encoding": (("counterfactual", "factual"), "encoding the counterfactual term compares (default factual)"),
     "detach_reference": (bool, "stop gradients through the counterfactual reference (default off)"),

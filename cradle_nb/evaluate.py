@@ -232,13 +232,15 @@ def mean_iwelbo(model, adata, split: str = "test", n_particles: int = 100, batch
 # %% ../nbs/16_evaluate.ipynb #e0881cb7
 def model_name(model) -> str:
     """`sams-vae`; `cradle-vae` (the defaults); `cradle-vae-counterfactual` (`COUNTERFACTUAL_OBJECTIVE`, the paper's);
-    otherwise `cradle-vae` and what differs from the defaults: `-beta<b>`, `-balanced`, `-one-flag`; `-flag-dispersions` last."""
+    otherwise `cradle-vae` and what differs from the defaults: `-beta<b>`, `-balanced`, `-one-flag`, `-artifact-<composition>`;
+    `-flag-dispersions` last."""
     cfg = model.config
     if not cfg.artifact_model:
         return "sams-vae"
     objective = dict(beta=cfg.beta, balanced_reconstruction=cfg.balanced_reconstruction,
                      per_flag_artifacts=model.per_flag_artifacts)
-    dispersions = "-flag-dispersions" if cfg.artifact_dispersion else ""
+    dispersions = ("" if cfg.artifact_composition == "input" else f"-artifact-{cfg.artifact_composition}") \
+        + ("-flag-dispersions" if cfg.artifact_dispersion else "")
     if objective == COUNTERFACTUAL_OBJECTIVE:
         return "cradle-vae-counterfactual" + dispersions
     return "cradle-vae" + (f"-beta{cfg.beta:g}" if cfg.beta else "") + ("-balanced" if cfg.balanced_reconstruction else "") \

@@ -14,15 +14,16 @@ from torch import nn
 from torch.distributions import NegativeBinomial, Normal, Poisson
 
 # %% auto #0
-__all__ = ['LIKELIHOODS', 'COMBINE', 'COMPOSITIONS', 'DISPERSIONS', 'MAX_LOG_DISPERSION', 'STIRLING_FROM', 'ModelConfig',
-           'decoder_input', 'Decoder', 'log_mean', 'observation_distribution', 'log_gamma_ratio', 'nb_count_terms',
-           'nb_log_prob', 'nb_log_likelihood', 'nb_weighted_log_likelihood', 'nb_weighted_count_terms', 'bernoulli_kl',
-           'gaussian_kl', 'Generative']
+__all__ = ['LIKELIHOODS', 'COMBINE', 'COMPOSITIONS', 'ARTIFACT_COMPOSITIONS', 'DISPERSIONS', 'MAX_LOG_DISPERSION',
+           'STIRLING_FROM', 'ModelConfig', 'decoder_input', 'Decoder', 'log_mean', 'observation_distribution',
+           'log_gamma_ratio', 'nb_count_terms', 'nb_log_prob', 'nb_log_likelihood', 'nb_weighted_log_likelihood',
+           'nb_weighted_count_terms', 'bernoulli_kl', 'gaussian_kl', 'Generative']
 
 # %% ../nbs/05_model.ipynb #97f61aff
 LIKELIHOODS = ("nb", "poisson", "gaussian")
 COMBINE = ("concat", "sum")
 COMPOSITIONS = ("latent", "logits")
+ARTIFACT_COMPOSITIONS = ("input", "hidden", "logits")
 DISPERSIONS = ("gene", "shared", "fixed")
 
 
@@ -56,11 +57,13 @@ class ModelConfig:
     dispersion: str = "gene"
     dispersion_value: float = 2.0
     composition: str = "logits"
+    artifact_composition: str = "input"
 
     def __post_init__(self):
         choices = {"likelihood": LIKELIHOODS, "combine": COMBINE, "embedding_guide": ("correlated", "mean_field"),
                    "counterfactual_reduction": ("sum", "mean"), "counterfactual_encoding": ("counterfactual", "factual"),
-                   "dispersion": DISPERSIONS, "composition": COMPOSITIONS}
+                   "dispersion": DISPERSIONS, "composition": COMPOSITIONS,
+                   "artifact_composition": ARTIFACT_COMPOSITIONS}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}={getattr(self, name)!r} is not one of {allowed}")
@@ -346,19 +349,27 @@ class Generative(nn.Module):
         self.dispersion_shift = nn.Parameter(torch.zeros(config.n_artifact_flags, config.n_genes)) if shifted else None
 
     def logits(self, z, d, a=None) -> torch.Tensor:
-        """Per-gene logits of the decoder for basal state `z`, perturbation offset `d`, artifact offset `a`. `d` is one
-        offset per cell (`z`'s shape), or its members' offsets apart (an axis before the last): added in the latent space
-        (`composition='latent'`) or decoded one by one with their logit shifts added (`'logits'`)."""
-        if a is None and self.config.n_artifact_flags > 0:
-            a = torch.zeros_like(z)          # the clean branch
-        if d.dim() == z.dim() + 1 and self.config.composition == "logits":
-            base = out = self.decoder(decoder_input(z, torch.zeros_like(z), a, self.config.combine))
+        """Per-gene logits of the decoder for basal state `z`, perturbation offset `d`, artifact offset `a` (None: the
+        clean branch). `d` is one offset per cell (`z`'s shape), or its members' offsets apart (an axis before the last):
+        added in the latent space (`composition='latent'`) or decoded one by one with their logit shifts added
+        (`'logits'`). `a` is decoded with $z$ and $d$, added to the last hidden layer, or decoded apart from $d$ with
+        its logit shift added (`artifact_composition`)."""
+        cfg = self.config
+        entry = None if a is None else cfg.artifact_composition
+        clean = torch.zeros_like(z) if cfg.n_artifact_flags > 0 else None
+        hidden = lambda offset, art: self.decoder.body(self.decoder.input(decoder_input(z, offset, art, cfg.combine)))
+        first = a if entry == "input" else clean
+        if d.dim() == z.dim() + 1 and cfg.composition == "logits":
+            base = h = hidden(torch.zeros_like(z), first)
             for j in range(d.shape[-2]):
-                out = out + self.decoder(decoder_input(z, d[..., j, :], a, self.config.combine)) - base
-            return out
-        if d.dim() == z.dim() + 1:
-            d = d.sum(-2)
-        return self.decoder(decoder_input(z, d, a, self.config.combine))
+                h = h + hidden(d[..., j, :], first) - base
+        else:
+            h = hidden(d.sum(-2) if d.dim() == z.dim() + 1 else d, first)
+        if entry == "hidden":
+            h = h + torch.matmul(a, self.input_weights()[2].t())
+        elif entry == "logits":
+            h = h + hidden(torch.zeros_like(z), a) - hidden(torch.zeros_like(z), clean)
+        return self.decoder.output(h)
 
     def input_weights(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         "The first layer's weights acting on $z$, $d$ and $a$: column blocks of its matrix (concat) or the matrix itself (sum)."
@@ -372,20 +383,36 @@ class Generative(nn.Module):
         `qc`, given the particles' $E \\odot M$ `(K, P, L)` and $A$ `(K, F, L)`. The first layer acts on each perturbation
         and flag once, $W_d d_i = D_i\\,W_d(E \\odot M)$ and $W_a a_i = c_i\\,W_a A$, not on every cell's offsets (zero for
         controls and passing cells). With `composition='logits'` a cell's members pass the body one by one, and their
-        shifts of the last layer (so of the logits, which are linear in it) add: $h_i = h(0) + \\sum_p [h(D_{ip} u_p) - h(0)]$."""
+        shifts of the last layer (so of the logits, which are linear in it) add: $h_i = h(0) + \\sum_p [h(D_{ip} u_p) - h(0)]$.
+        The artifact's $c_i\\,W_a A$ joins the first layer (`artifact_composition='input'`), is added to $h_i$
+        (`'hidden'`), or passes the body with the basal state alone, its shift $h(z, 0, a) - h(z, 0, 0)$ added (`'logits'`)."""
         W_z, W_d, W_a = self.input_weights()
-        first = F.linear(z, W_z, self.decoder.input.bias)
-        if artifact is not None:
-            first = first + torch.matmul(qc, torch.matmul(artifact, W_a.t()))
+        first = basal = F.linear(z, W_z, self.decoder.input.bias)
+        artifact = None if artifact is None else torch.matmul(qc, torch.matmul(artifact, W_a.t()))   # c_i W_a A, (K, B, H)
+        entry = None if artifact is None else self.config.artifact_composition
+        if entry == "input":
+            first = first + artifact
         shift = torch.matmul(perturbation_embedding, W_d.t())                      # u_p = W_d (E M)_p, (K, P, H)
         if self.config.composition == "latent":
-            return self.decoder.body(first + torch.matmul(dosage, shift))
+            return self._artifact_shift(self.decoder.body(first + torch.matmul(dosage, shift)), basal, artifact, qc, entry)
         cells, members = torch.nonzero(dosage, as_tuple=True)                      # one body pass per (cell, member)
         entries = first.index_select(1, cells) + dosage[cells, members][None, :, None] * shift.index_select(1, members)
         h = torch.zeros_like(first).index_add(1, cells, self.decoder.body(entries))
         count = (dosage != 0).sum(-1).to(first.dtype)
         rest = torch.nonzero(count != 1).ravel()                                   # controls and combinations: h(0) (1 - count) times
-        return h.index_add(1, rest, (1 - count[rest])[None, :, None] * self.decoder.body(first.index_select(1, rest))) if len(rest) else h
+        if len(rest):
+            h = h.index_add(1, rest, (1 - count[rest])[None, :, None] * self.decoder.body(first.index_select(1, rest)))
+        return self._artifact_shift(h, basal, artifact, qc, entry)
+
+    def _artifact_shift(self, h, basal, artifact, qc, entry) -> torch.Tensor:
+        "`h` plus the artifact's shift where it does not join the first layer: $c_i W_a A$, or the failing cells' own pass."
+        if entry == "hidden":
+            return h + artifact
+        if entry != "logits":
+            return h
+        failing = torch.nonzero(qc.amax(-1) > 0).ravel()
+        start = basal.index_select(1, failing)
+        return h.index_add(1, failing, self.decoder.body(start + artifact.index_select(1, failing)) - self.decoder.body(start))
 
     def log_dispersion(self, qc=None) -> torch.Tensor | None:
         """Log dispersion per gene of clean cells, $\\log\\theta$ (`qc=None`, and always without per-flag dispersions), or

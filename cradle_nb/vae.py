@@ -141,6 +141,8 @@ class CradleVAE(TrainingMixin, CheckpointMixin, PredictionMixin):
             objective = f", counterfactual term beta {cfg.beta:g}" if cfg.beta else ", no counterfactual term"
             objective += ", class-balanced" if cfg.balanced_reconstruction else ""
             objective += ", a dispersion per flag" if cfg.artifact_dispersion else ""
+            objective += {"input": "", "hidden": ", artifact offset in the last hidden layer",
+                          "logits": ", artifact decoded apart"}[cfg.artifact_composition]
         return (f"{kind}: {cfg.n_genes} genes, {cfg.n_perturbations} perturbations, "
                 f"{cfg.n_artifact_flags} QC flags{objective}, latent {cfg.n_latent}, {cfg.likelihood} likelihood; "
                 f"trained {len(self.history)} epochs")
