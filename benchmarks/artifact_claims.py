@@ -3,8 +3,8 @@ SAMS-VAE and CRADLE-VAE with the paper's objective (`cradle-vae-counterfactual`)
 trains it (no budget flags) and scored together as `cradle-nb evaluate RUN RUN RUN` scores them. `--models` with an
 ablation of the paper's objective (`cradle-vae-beta0`, `cradle-vae-offset-only`: without its class balance and
 counterfactual term; `cradle-vae-per-flag`: with an artifact embedding per flag; `cradle-vae-flag-dispersions`: the defaults with
-a dispersion of their own for failing cells; `cradle-vae-artifact-hidden`, `-logits`: the defaults with another
-`artifact_composition`) scores it on its own by the same
+a dispersion of their own for failing cells; `cradle-vae-artifact-input`, `-hidden`: the defaults with another
+`artifact_composition`, the paper's and the last hidden layer) scores it on its own by the same
 `evaluate`. Appends tidy rows to a CSV;
 `cradle_nb.study.claims_table` (the artifact study chapter) prints them.
 
@@ -32,8 +32,8 @@ VARIANTS = {"cradle-vae": {}, "sams-vae": {"artifact_model": False}, "cradle-vae
             "cradle-vae-offset-only": {**OBJECTIVE, "balanced_reconstruction": False, "beta": 0.0},
             "cradle-vae-per-flag": {**OBJECTIVE, "per_flag_artifacts": True},
             "cradle-vae-flag-dispersions": {"artifact_dispersion": True},
-            "cradle-vae-artifact-hidden": {"artifact_composition": "hidden"},
-            "cradle-vae-artifact-logits": {"artifact_composition": "logits"}}
+            "cradle-vae-artifact-input": {"artifact_composition": "input"},
+            "cradle-vae-artifact-hidden": {"artifact_composition": "hidden"}}
 DEFAULT_MODELS = ["cradle-vae", "sams-vae", "cradle-vae-counterfactual"]
 RESULTS = Path(__file__).parent / "results" / "artifact_claims.csv"
 

@@ -41,7 +41,7 @@ MODEL_OPTIONS = {
                     "latent space, the paper's (default logits)"),
     "artifact_composition": (("input", "hidden", "logits"), "the artifact offset and the perturbation: decoded together, "
                              "the paper's; the artifact added to the last hidden layer; or decoded apart, their logit "
-                             "shifts added (default input)"),
+                             "shifts added (default logits)"),
     "counterfactual_reduction": (("sum", "mean"), "reduction over genes of the counterfactual term (default mean)"),
     "counterfactual_encoding": (("counterfactual", "factual"), "encoding the counterfactual term compares (default factual)"),
     "detach_reference": (bool, "stop gradients through the counterfactual reference (default off)"),

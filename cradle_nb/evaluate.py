@@ -239,7 +239,7 @@ def model_name(model) -> str:
         return "sams-vae"
     objective = dict(beta=cfg.beta, balanced_reconstruction=cfg.balanced_reconstruction,
                      per_flag_artifacts=model.per_flag_artifacts)
-    dispersions = ("" if cfg.artifact_composition == "input" else f"-artifact-{cfg.artifact_composition}") \
+    dispersions = ("" if cfg.artifact_composition == "logits" else f"-artifact-{cfg.artifact_composition}") \
         + ("-flag-dispersions" if cfg.artifact_dispersion else "")
     if objective == COUNTERFACTUAL_OBJECTIVE:
         return "cradle-vae-counterfactual" + dispersions

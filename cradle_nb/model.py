@@ -57,7 +57,7 @@ class ModelConfig:
     dispersion: str = "gene"
     dispersion_value: float = 2.0
     composition: str = "logits"
-    artifact_composition: str = "input"
+    artifact_composition: str = "logits"
 
     def __post_init__(self):
         choices = {"likelihood": LIKELIHOODS, "combine": COMBINE, "embedding_guide": ("correlated", "mean_field"),
