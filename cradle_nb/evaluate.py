@@ -26,13 +26,14 @@ from .registry import SPLIT_KEY, count_blocks, count_source, get_registry, log_n
 from .loaders import make_dataloader
 from .losses import iwelbo
 from .vae import COUNTERFACTUAL_OBJECTIVE
+from .model import ModelConfig
 from .qc import passing_cells, qc_matrix, qc_metrics, stored_doublet_calls
 
 # %% auto #0
-__all__ = ['HEADLINE', 'de_genes', 'de_agreement', 'energy_distance', 'cell_metrics', 'basal_qc_probe_auroc',
-           'basal_perturbation_probe', 'true_ate', 'simulated_targets', 'truth_metrics', 'match_latent_axes',
-           'mask_recovery_auroc', 'mean_iwelbo', 'model_name', 'real_pca', 'ceiling_metrics', 'evaluate',
-           'write_metrics', 'metrics_table']
+__all__ = ['DEFAULT_ARTIFACT_COMPOSITION', 'HEADLINE', 'de_genes', 'de_agreement', 'energy_distance', 'cell_metrics',
+           'basal_qc_probe_auroc', 'basal_perturbation_probe', 'true_ate', 'simulated_targets', 'truth_metrics',
+           'match_latent_axes', 'mask_recovery_auroc', 'mean_iwelbo', 'model_name', 'real_pca', 'ceiling_metrics',
+           'evaluate', 'write_metrics', 'metrics_table']
 
 # %% ../nbs/16_evaluate.ipynb #aa95a4e2
 def de_genes(values: sp.csr_matrix, labels, groups, control_label: str, n_top: int = 50) -> dict:
@@ -230,6 +231,9 @@ def mean_iwelbo(model, adata, split: str = "test", n_particles: int = 100, batch
     return float(torch.cat(values).mean())
 
 # %% ../nbs/16_evaluate.ipynb #e0881cb7
+DEFAULT_ARTIFACT_COMPOSITION = ModelConfig.__dataclass_fields__["artifact_composition"].default
+
+
 def model_name(model) -> str:
     """`sams-vae`; `cradle-vae` (the defaults); `cradle-vae-counterfactual` (`COUNTERFACTUAL_OBJECTIVE`, the paper's);
     otherwise `cradle-vae` and what differs from the defaults: `-beta<b>`, `-balanced`, `-one-flag`, `-artifact-<composition>`;
@@ -239,7 +243,7 @@ def model_name(model) -> str:
         return "sams-vae"
     objective = dict(beta=cfg.beta, balanced_reconstruction=cfg.balanced_reconstruction,
                      per_flag_artifacts=model.per_flag_artifacts)
-    dispersions = ("" if cfg.artifact_composition == "logits" else f"-artifact-{cfg.artifact_composition}") \
+    dispersions = ("" if cfg.artifact_composition == DEFAULT_ARTIFACT_COMPOSITION else f"-artifact-{cfg.artifact_composition}") \
         + ("-flag-dispersions" if cfg.artifact_dispersion else "")
     if objective == COUNTERFACTUAL_OBJECTIVE:
         return "cradle-vae-counterfactual" + dispersions

@@ -52,8 +52,8 @@ class CradleVAE(TrainingMixin, CheckpointMixin, PredictionMixin):
     and the rest (`PredictionMixin`, the predictions chapter).
 
     `n_latent=None` sizes the latent space from the screen (`default_n_latent`); `seed` fixes the starting weights.
-    The defaults train one artifact embedding per QC flag, decoded apart from the perturbation, with the ELBO alone; `**COUNTERFACTUAL_OBJECTIVE` gives the
-    paper's objective (the counterfactual term, class-balanced reconstruction, one embedding for any failure).
+    The defaults train one artifact embedding per QC flag, decoded apart from the perturbation, with the ELBO
+    alone; `**COUNTERFACTUAL_OBJECTIVE` gives the paper's objective (the counterfactual term, class-balanced reconstruction, one embedding for any failure).
     Attributes: `module` (the torch module), `config`, `registry`, `history` (one row per epoch),
     `qc` (the QC thresholds the model was trained with), `device`."""
 
@@ -141,7 +141,8 @@ class CradleVAE(TrainingMixin, CheckpointMixin, PredictionMixin):
             objective = f", counterfactual term beta {cfg.beta:g}" if cfg.beta else ", no counterfactual term"
             objective += ", class-balanced" if cfg.balanced_reconstruction else ""
             objective += ", a dispersion per flag" if cfg.artifact_dispersion else ""
-            objective += {"input": ", artifact decoded with the perturbation (the paper's)", "hidden": ", artifact offset in the last hidden layer",
+            objective += {"input": ", artifact decoded with the perturbation (the paper's)",
+                          "hidden": ", artifact offset in the last hidden layer",
                           "logits": ", artifact decoded apart"}[cfg.artifact_composition]
         return (f"{kind}: {cfg.n_genes} genes, {cfg.n_perturbations} perturbations, "
                 f"{cfg.n_artifact_flags} QC flags{objective}, latent {cfg.n_latent}, {cfg.likelihood} likelihood; "
