@@ -20,7 +20,8 @@ predicted effects of the test split's unseen pairs are scored. Rows:
 - `additive`: the sum of the training split's observed single effects (against the training controls);
 - `data`: the test split's own observed effects (against its own controls): what observing the pairs gives.
 
-Columns, against the simulator's true effects: `pearson_delta`, `mse_top20`, `effect_slope`, `target_ratio`, the
+Columns, against the simulator's true effects: `pearson_delta`, `mse_top20`, `effect_slope`, `target_ratio` (and
+`target_ratio_moved`, on the pairs whose targets move by 0.1 at least: `cradle_nb.evaluate.MOVED_TARGET`), the
 first two on interacting and additive pairs apart, `interaction_pearson`, `members_slope` (the `effect_slope` of the
 pairs' members) and `composition_slope` (the pairs on the sums of their members, within one prediction); against the observed test effects (their
 own controls; the additive baseline's come from the training controls): `pearson_delta_obs`, `mse_top20_obs`; for the
@@ -67,7 +68,7 @@ VARIANTS = {**MODELS, "cradle-vae-counterfactual": {"model": OBJECTIVE},
             "cradle-vae-flag-dispersions": {"model": {"artifact_dispersion": True}},     # the defaults, failing cells' own dispersion
             "cradle-vae-shared-dispersion": {"model": {"dispersion": "shared"}},        # one dispersion for all genes to the end
             "cradle-vae-fixed-dispersion": {"model": {"dispersion": "fixed"}}}          # the dispersion held at 2
-SHOWN = ["pearson_delta_truth", "mse_top20_truth", "effect_slope_truth", "target_ratio_truth",
+SHOWN = ["pearson_delta_truth", "mse_top20_truth", "effect_slope_truth", "target_ratio_truth", "target_ratio_truth_moved",
          "pearson_delta_truth_interacting", "mse_top20_truth_interacting", "pearson_delta_truth_additive",
          "interaction_pearson_truth", "members_slope_truth", "composition_slope",
          "pearson_delta_obs", "mse_top20_obs", "effect_band_truth", "predictive_band_obs", "mask_mid", "mask_on", "wall_s"]

@@ -11,7 +11,7 @@ def append_rows(rows: pd.DataFrame, path) -> None:
 
     Runs of one script need not produce the same columns (a seed without interacting pairs has no interacting
     metrics) nor produce them in the same order. Rows are aligned to the file's header; a column the file lacks
-    widens the whole file, its earlier rows left empty there."""
+    widens the whole file, its earlier rows left empty there and their values read back exactly (`round_trip`)."""
     path = Path(path)
     if not path.exists() or path.stat().st_size == 0:
         rows.to_csv(path, index=False)
@@ -20,4 +20,4 @@ def append_rows(rows: pd.DataFrame, path) -> None:
     if set(rows.columns) <= set(header):
         rows.reindex(columns=header).to_csv(path, mode="a", header=False, index=False)
     else:
-        pd.concat([pd.read_csv(path), rows], ignore_index=True).to_csv(path, index=False)
+        pd.concat([pd.read_csv(path, float_precision="round_trip"), rows], ignore_index=True).to_csv(path, index=False)

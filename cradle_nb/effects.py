@@ -227,11 +227,13 @@ def effect_slope(pred: pd.DataFrame, truth: pd.DataFrame) -> float:
     return float(np.nanmedian([_slope(p, t) for p, t in zip(P, truth.to_numpy())]))
 
 
-def target_ratio(pred: pd.DataFrame, truth: pd.DataFrame, targets: dict) -> float:
+def target_ratio(pred: pd.DataFrame, truth: pd.DataFrame, targets: dict, min_effect: float = 0.0) -> float:
     """`effect_slope` on each perturbation's target genes only; `targets` maps each perturbation to its genes (a
-    combination's are its members')."""
+    combination's are its members'). With `min_effect`, only the perturbations whose targets' true effects reach it
+    (root mean square): a slope on targets that hardly move is the prediction's noise over almost nothing."""
+    moved = lambda p: np.sqrt(np.mean(truth.loc[p, targets[p]].to_numpy(float) ** 2)) >= min_effect
     ratios = [_slope(pred.loc[p, targets[p]].to_numpy(float), truth.loc[p, targets[p]].to_numpy(float))
-              for p in truth.index if targets.get(p)]
+              for p in truth.index if targets.get(p) and moved(p)]
     return float(np.nanmedian(ratios)) if ratios else float("nan")
 
 

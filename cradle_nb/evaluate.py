@@ -30,10 +30,10 @@ from .model import ModelConfig
 from .qc import passing_cells, qc_matrix, qc_metrics, stored_doublet_calls
 
 # %% auto #0
-__all__ = ['DEFAULT_ARTIFACT_COMPOSITION', 'HEADLINE', 'de_genes', 'de_agreement', 'energy_distance', 'cell_metrics',
-           'basal_qc_probe_auroc', 'basal_perturbation_probe', 'true_ate', 'simulated_targets', 'truth_metrics',
-           'match_latent_axes', 'mask_recovery_auroc', 'mean_iwelbo', 'model_name', 'real_pca', 'ceiling_metrics',
-           'evaluate', 'write_metrics', 'metrics_table']
+__all__ = ['MOVED_TARGET', 'DEFAULT_ARTIFACT_COMPOSITION', 'HEADLINE', 'de_genes', 'de_agreement', 'energy_distance',
+           'cell_metrics', 'basal_qc_probe_auroc', 'basal_perturbation_probe', 'true_ate', 'simulated_targets',
+           'truth_metrics', 'match_latent_axes', 'mask_recovery_auroc', 'mean_iwelbo', 'model_name', 'real_pca',
+           'ceiling_metrics', 'evaluate', 'write_metrics', 'metrics_table']
 
 # %% ../nbs/16_evaluate.ipynb #aa95a4e2
 def de_genes(values: sp.csr_matrix, labels, groups, control_label: str, n_top: int = 50) -> dict:
@@ -155,9 +155,13 @@ def simulated_targets(adata, perturbations) -> dict:
     return {p: [own[m] for m in parse_perturbation(p, reg.control_label, reg.delimiter) if m in own] for p in perturbations}
 
 
+MOVED_TARGET = 0.1     # a target whose true effect stays under this (root mean square, log scale) hardly moves
+
+
 def truth_metrics(pred: pd.DataFrame, adata, perturbations) -> dict:
     """A prediction against the simulator's true effects of `perturbations`: `pearson_delta_truth`, `mse_top20_truth`,
-    `effect_slope_truth`, `target_ratio_truth`, the first two again on interacting and additive pairs apart
+    `effect_slope_truth`, `target_ratio_truth` (and `target_ratio_truth_moved`: on the perturbations whose targets move
+    by `MOVED_TARGET` at least), the first two again on interacting and additive pairs apart
     (`..._interacting`, `..._additive`), and `interaction_pearson_truth` (over the interacting pairs); where `pred` also
     holds the pairs' members, `members_slope_truth` (their `effect_slope`) and `composition_slope` (`pred`'s pairs on the
     sums of its members: how the two make up `effect_slope_truth`)."""
@@ -166,7 +170,9 @@ def truth_metrics(pred: pd.DataFrame, adata, perturbations) -> dict:
     interacting = set(adata.uns["simulation"].get("interactions", []))
     out = {f"{k}_truth": v for k, v in ate_metrics(pred, truth.loc[perturbations]).items() if k in ("pearson_delta", "mse_top20")}
     out["effect_slope_truth"] = effect_slope(pred, truth.loc[perturbations])
-    out["target_ratio_truth"] = target_ratio(pred, truth.loc[perturbations], simulated_targets(adata, perturbations))
+    targets = simulated_targets(adata, perturbations)
+    out["target_ratio_truth"] = target_ratio(pred, truth.loc[perturbations], targets)
+    out["target_ratio_truth_moved"] = target_ratio(pred, truth.loc[perturbations], targets, min_effect=MOVED_TARGET)
     for group, members in (("interacting", [p for p in perturbations if p in interacting]),
                            ("additive", [p for p in perturbations if p not in interacting and reg.delimiter in p])):
         if members:

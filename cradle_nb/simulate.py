@@ -255,6 +255,8 @@ def simulate_knockdown_screen(n_cells: int = 6000, n_genes: int = 500, n_perturb
     uns["simulation"] holds what `simulate_perturbseq` writes for effects (`conditions`, `clean_mean` of
     artifact-free, ambient-free cells at the screen's depth, `single_perturbations`, `targets`, `interactions`),
     plus `interaction_kinds`; there are no true masks."""
+    if not 0 <= ambient < 1:
+        raise ValueError(f"ambient={ambient} is the mean share of a cell's counts that is ambient RNA: it must lie in [0, 1)")
     rng = np.random.default_rng(seed)
     names = simulated_gene_names(n_genes)
     regular = np.flatnonzero([g.startswith("GENE") for g in names])
@@ -294,7 +296,7 @@ def simulate_knockdown_screen(n_cells: int = 6000, n_genes: int = 500, n_perturb
             others = clean[condition[rows][clean] != condition[rows][i]]
             counts[i] += counts[rng.choice(others)]
         soup = rho[clean].mean(0)
-        share = rng.beta(2, 2 / ambient - 2, len(rows))
+        share = rng.beta(2, 2 / ambient - 2, len(rows)) if ambient > 0 else np.zeros(len(rows))
         counts += rng.poisson(share[:, None] * counts.sum(1, keepdims=True) * soup).astype(np.float32)
         chunks.append(sp.csr_matrix(counts))
     clean_mean = np.stack([_knockdown_clean_mean(rng, basal, row, n_truth_cells, rare_fraction, mean_library, library_sd,

@@ -18,3 +18,12 @@ def test_append_rows_aligns_columns(tmp_path):
     assert list(table["seed"]) == [0, 1, 2]
     assert table.loc[1, "pd"] == 0.7 and pd.isna(table.loc[1, "pd_interacting"])
     assert table.loc[2, "wall_s"] == 3.0 and pd.isna(table.loc[0, "wall_s"])
+
+
+def test_widening_keeps_earlier_rows_as_written(tmp_path):
+    out = tmp_path / "table.csv"
+    append_rows(pd.DataFrame({"seed": [0], "pd": [0.21066869082083145]}), out)  # the fast parser reads it one ulp off
+    before = out.read_text().splitlines()
+    append_rows(pd.DataFrame({"seed": [1], "pd": [0.5], "wall_s": [3.0]}), out)
+    after = out.read_text().splitlines()
+    assert after[1] == before[1] + ","                                          # the earlier row, one empty field more
