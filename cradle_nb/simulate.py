@@ -35,6 +35,20 @@ def _nb_sample(rng, mean: np.ndarray, dispersion: float) -> np.ndarray:
     return rng.poisson(rng.gamma(dispersion, mean / dispersion)).astype(np.float32)
 
 
+def _check_screen(n_cells, n_perturbations, n_combinations, control_fraction, mean_library, **fractions):
+    "A screen's design as the simulators take it, or a ValueError naming the parameter that makes it impossible."
+    if n_cells < 1 or n_perturbations < 1:
+        raise ValueError(f"n_cells={n_cells}, n_perturbations={n_perturbations}: a screen needs at least one of each")
+    if n_combinations > (pairs := n_perturbations * (n_perturbations - 1) // 2):
+        raise ValueError(f"n_combinations={n_combinations}: {n_perturbations} perturbations make only {pairs} pairs")
+    if not 0 < control_fraction < 1:
+        raise ValueError(f"control_fraction={control_fraction} must lie between 0 and 1")
+    if not mean_library > 0:
+        raise ValueError(f"mean_library={mean_library} must be positive")
+    if any(not 0 <= f <= 1 for f in fractions.values()) or sum(fractions.values()) > 1:
+        raise ValueError(f"{', '.join(f'{k}={v}' for k, v in fractions.items())}: each a share of the cells, together at most 1")
+
+
 def _simulation_design(rng, n_genes, n_perturbations, n_combinations, n_latent, effect_dims, effect_size,
                        interaction_fraction, baseline_sd, names):
     "Random decoder, sparse single-perturbation shifts, combinations and their interactions."
@@ -103,6 +117,8 @@ def simulate_perturbseq(n_cells: int = 6000, n_genes: int = 500, n_perturbations
     `single_perturbations`, `latent_shift` (singles x latent: the true effect pattern), `targets` (each single's own
     target gene, whose logit it shifts by `target_effect`), `decoder` (latent x genes) and `baseline` (genes: the true
     logits are `baseline + latent @ decoder` plus the target shifts), `interactions` and the parameters."""
+    _check_screen(n_cells, n_perturbations, n_combinations, control_fraction, mean_library,
+                  damaged_fraction=damaged_fraction, doublet_fraction=doublet_fraction)
     rng = np.random.default_rng(seed)
     names = simulated_gene_names(n_genes)
     baseline, W, singles, shift, pairs, interaction = _simulation_design(
@@ -255,8 +271,12 @@ def simulate_knockdown_screen(n_cells: int = 6000, n_genes: int = 500, n_perturb
     uns["simulation"] holds what `simulate_perturbseq` writes for effects (`conditions`, `clean_mean` of
     artifact-free, ambient-free cells at the screen's depth, `single_perturbations`, `targets`, `interactions`),
     plus `interaction_kinds`; there are no true masks."""
+    _check_screen(n_cells, n_perturbations, n_combinations, control_fraction, mean_library, damaged_fraction=damaged_fraction,
+                  doublet_fraction=doublet_fraction, low_complexity_fraction=low_complexity_fraction)
     if not 0 <= ambient < 1:
         raise ValueError(f"ambient={ambient} is the mean share of a cell's counts that is ambient RNA: it must lie in [0, 1)")
+    if not 0 <= rare_fraction <= 1:
+        raise ValueError(f"rare_fraction={rare_fraction} is the share of cells that express the rare genes: it must lie in [0, 1]")
     rng = np.random.default_rng(seed)
     names = simulated_gene_names(n_genes)
     regular = np.flatnonzero([g.startswith("GENE") for g in names])
