@@ -231,9 +231,9 @@ def target_ratio(pred: pd.DataFrame, truth: pd.DataFrame, targets: dict, min_eff
     """`effect_slope` on each perturbation's target genes only; `targets` maps each perturbation to its genes (a
     combination's are its members'). With `min_effect`, only the perturbations whose targets' true effects reach it
     (root mean square): a slope on targets that hardly move is the prediction's noise over almost nothing."""
-    moved = lambda p: np.sqrt(np.mean(truth.loc[p, targets[p]].to_numpy(float) ** 2)) >= min_effect
-    ratios = [_slope(pred.loc[p, targets[p]].to_numpy(float), truth.loc[p, targets[p]].to_numpy(float))
-              for p in truth.index if targets.get(p) and moved(p)]
+    pairs = [(pred.loc[p, targets[p]].to_numpy(float), truth.loc[p, targets[p]].to_numpy(float))
+             for p in truth.index if targets.get(p)]
+    ratios = [_slope(p, t) for p, t in pairs if np.sqrt(np.mean(t ** 2)) >= min_effect]
     return float(np.nanmedian(ratios)) if ratios else float("nan")
 
 

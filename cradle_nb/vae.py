@@ -53,7 +53,8 @@ class CradleVAE(TrainingMixin, CheckpointMixin, PredictionMixin):
 
     `n_latent=None` sizes the latent space from the screen (`default_n_latent`); `seed` fixes the starting weights.
     The defaults train one artifact embedding per QC flag, decoded apart from the perturbation, with the ELBO
-    alone; `**COUNTERFACTUAL_OBJECTIVE` gives the paper's objective (the counterfactual term, class-balanced reconstruction, one embedding for any failure).
+    alone; `**COUNTERFACTUAL_OBJECTIVE` gives the paper's objective (the counterfactual term, class-balanced
+    reconstruction, one embedding for any failure).
     Attributes: `module` (the torch module), `config`, `registry`, `history` (one row per epoch),
     `qc` (the QC thresholds the model was trained with), `device`."""
 
