@@ -23,7 +23,8 @@ MODEL_OPTIONS = {
     "dispersion": (("gene", "shared", "fixed"), "NB dispersion: each gene's own (one common value until the warm-up "
                    "ends), one for all genes, or fixed at dispersion_value (default gene)"),
     "dispersion_value": (float, "the dispersion when fixed: theta of the NB, sigma of the Gaussian (default 2)"),
-    "basal_independence": (float, "weight of the basal-independence term; 0 is the paper's objective (default 1)"),
+    "basal_independence": (float, "weight of the basal-independence term at 200 counts a cell; it grows in proportion to the screen's "
+                           "mean counts; 0 is the paper's objective (default 1)"),
     "per_flag_artifacts": (bool, "one artifact embedding per QC flag instead of one for any failure (default on)"),
     "artifact_dispersion": (bool, "failing cells get a dispersion of their own, shifted per QC flag (default off)"),
     "n_reference_partners": (int, "passing cells a failing cell is compared with in the counterfactual term (default 50)"),

@@ -176,7 +176,7 @@ class CradleModule(nn.Module):
         counterfactual = self.counterfactual_term(batch, counts_projection, embedding_projection, qc, (z_mean, z_scale), union)
         independence = basal_independence_term(z_mean, dosage, union)
         loss = (-(weighted_reconstruction - kl_basal.sum() - kl_global.sum()) / len(x) + self.config.beta * counterfactual
-                + self.config.basal_independence * independence)
+                + self.config.independence_weight * independence)
         return LossTerms(loss, reconstruction, kl_basal, kl_global, counterfactual, independence, weight)
 
     def reconstruction(self, x, library, z, dosage, qc, g: GlobalSample, weight) -> tuple[torch.Tensor, torch.Tensor]:

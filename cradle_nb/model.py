@@ -14,10 +14,10 @@ from torch import nn
 from torch.distributions import NegativeBinomial, Normal, Poisson
 
 # %% auto #0
-__all__ = ['LIKELIHOODS', 'COMBINE', 'COMPOSITIONS', 'ARTIFACT_COMPOSITIONS', 'DISPERSIONS', 'MAX_LOG_DISPERSION',
-           'STIRLING_FROM', 'ModelConfig', 'decoder_input', 'Decoder', 'log_mean', 'observation_distribution',
-           'log_gamma_ratio', 'nb_count_terms', 'nb_log_prob', 'nb_log_likelihood', 'nb_weighted_log_likelihood',
-           'nb_weighted_count_terms', 'bernoulli_kl', 'gaussian_kl', 'Generative']
+__all__ = ['LIKELIHOODS', 'COMBINE', 'COMPOSITIONS', 'ARTIFACT_COMPOSITIONS', 'DISPERSIONS', 'INDEPENDENCE_DEPTH',
+           'MAX_LOG_DISPERSION', 'STIRLING_FROM', 'ModelConfig', 'decoder_input', 'Decoder', 'log_mean',
+           'observation_distribution', 'log_gamma_ratio', 'nb_count_terms', 'nb_log_prob', 'nb_log_likelihood',
+           'nb_weighted_log_likelihood', 'nb_weighted_count_terms', 'bernoulli_kl', 'gaussian_kl', 'Generative']
 
 # %% ../nbs/05_model.ipynb #97f61aff
 LIKELIHOODS = ("nb", "poisson", "gaussian")
@@ -25,6 +25,7 @@ COMBINE = ("concat", "sum")
 COMPOSITIONS = ("latent", "logits")
 ARTIFACT_COMPOSITIONS = ("input", "hidden", "logits")
 DISPERSIONS = ("gene", "shared", "fixed")
+INDEPENDENCE_DEPTH = 200.0     # counts per cell at which the basal-independence weight is basal_independence itself
 
 
 @dataclass
@@ -58,6 +59,7 @@ class ModelConfig:
     dispersion_value: float = 2.0
     composition: str = "logits"
     artifact_composition: str = "logits"
+    mean_library: float | None = None
 
     def __post_init__(self):
         choices = {"likelihood": LIKELIHOODS, "combine": COMBINE, "embedding_guide": ("correlated", "mean_field"),
@@ -79,9 +81,16 @@ class ModelConfig:
         for name in ("beta", "basal_independence"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be non-negative, got {getattr(self, name)}")
+        if self.mean_library is not None and not self.mean_library > 0:
+            raise ValueError(f"mean_library must be positive, got {self.mean_library}")
 
     @property
     def n_artifact_flags(self) -> int: return self.n_qc_flags if self.artifact_model else 0
+
+    @property
+    def independence_weight(self) -> float:
+        "The basal-independence term's weight at the screen's depth: $\\lambda\\,\\bar\\ell / 200$ (`basal_independence` where `mean_library` is unset)."
+        return self.basal_independence * (1.0 if self.mean_library is None else self.mean_library / INDEPENDENCE_DEPTH)
 
     def to_dict(self) -> dict: return asdict(self)
 

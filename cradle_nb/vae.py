@@ -76,7 +76,7 @@ class CradleVAE(TrainingMixin, CheckpointMixin, PredictionMixin):
         self.config = ModelConfig(n_genes=adata.n_vars, n_perturbations=n_perturbations,
                                   n_qc_flags=data["qc"].shape[1], n_latent=n_latent, likelihood=likelihood,
                                   artifact_model=artifact_model, beta=beta, balanced_reconstruction=balanced_reconstruction,
-                                  **model_kwargs)
+                                  mean_library=float(np.asarray(data["library"])[train].mean()), **model_kwargs)
         self.flags = data["flags"]
         with torch.random.fork_rng(devices=[]):            # the starting weights follow `seed`, not torch's global state
             torch.manual_seed(seed)
@@ -146,5 +146,6 @@ class CradleVAE(TrainingMixin, CheckpointMixin, PredictionMixin):
                           "hidden": ", artifact offset in the last hidden layer",
                           "logits": ", artifact decoded apart"}[cfg.artifact_composition]
         return (f"{kind}: {cfg.n_genes} genes, {cfg.n_perturbations} perturbations, "
-                f"{cfg.n_artifact_flags} QC flags{objective}, latent {cfg.n_latent}, {cfg.likelihood} likelihood; "
+                f"{cfg.n_artifact_flags} QC flags{objective}, latent {cfg.n_latent}, {cfg.likelihood} likelihood, "
+                f"basal independence {cfg.independence_weight:.3g}; "
                 f"trained {len(self.history)} epochs")
