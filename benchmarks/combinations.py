@@ -96,20 +96,25 @@ def band_summary(model, adata, draws, test, n_particles: int, seed: int) -> dict
             "band_scale_unseen": np.nan if scale.unseen is None else scale.unseen}
 
 
+def train_variant(path: Path, name: str, seed: int, folder: Path):
+    "Train the variant `name` on the screen at `path` with `cradle-nb train`: the loaded model, its AnnData and the wall time."
+    run, config = folder / f"{path.stem}-{name}", folder / f"{name}.yaml"
+    config.write_text(yaml.safe_dump(VARIANTS[name]))
+    start = time.perf_counter()
+    cli(["train", str(path), "--perturbation-key", "perturbation", "--control", "control", "--out", str(run),
+         "--seed", str(seed), "--config", str(config)])
+    wall = time.perf_counter() - start
+    adata = ad.read_h5ad(path)
+    return CradleVAE.load(run, adata), adata, wall          # the raw file: load restores the run's set-up
+
+
 def run_seed(regime: str, seed: int, folder: Path, n_particles: int, models: list[str]) -> list[dict]:
     "Every row of one regime and seed."
     path = folder / f"{regime}-{seed}.h5ad"
     simulate_perturbseq(**REGIMES[regime], seed=seed).write_h5ad(path)
     records, predictions = [], {}
     for name in models:
-        run = folder / f"{regime}-{seed}-{name}"
-        config = folder / f"{name}.yaml"
-        config.write_text(yaml.safe_dump(VARIANTS[name]))
-        start = time.perf_counter()
-        cli(["train", str(path), "--perturbation-key", "perturbation", "--control", "control", "--out", str(run),
-             "--seed", str(seed), "--config", str(config)])
-        wall = time.perf_counter() - start
-        model = CradleVAE.load(run, adata := ad.read_h5ad(path))     # the raw file: load restores the run's set-up
+        model, adata, wall = train_variant(path, name, seed, folder)
         test = sorted(data_ate(adata, "test").index)
         draws = model.effect_draws(test + _members(test), n_particles=n_particles, seed=seed)
         predictions[name] = draws.frame(draws.point)

@@ -1,4 +1,5 @@
-"The benchmark scripts' shared table writer: rows from runs with other columns land under the right headers."
+"""The benchmark scripts' shared table writer (rows from runs with other columns land under the right headers) and the
+logit-drift tables."""
 import sys
 from pathlib import Path
 
@@ -27,3 +28,15 @@ def test_widening_keeps_earlier_rows_as_written(tmp_path):
     append_rows(pd.DataFrame({"seed": [1], "pd": [0.5], "wall_s": [3.0]}), out)
     after = out.read_text().splitlines()
     assert after[1] == before[1] + ","                                          # the earlier row, one empty field more
+
+
+def test_drift_rows_bin_genes_and_sort_target_shifts():
+    import numpy as np
+    from logit_drift import drift_rows
+    shifts = pd.DataFrame([[0.5, -1.0, 2.0], [-0.2, 0.1, -0.3]], index=["A", "B"], columns=["g1", "g2", "g3"])
+    rows = pd.DataFrame(drift_rows(shifts, np.array([0.0, 0.05, 3.0]), {"A": "g3", "B": "g1"}, ["A+B"])).set_index(["kind", "group"])
+    assert rows.loc[("expression", "(-0.001, 0.005]"), "mean"] == (0.5 - 0.2) / 2      # g1, in both perturbations
+    assert rows.loc[("expression", "(1.0, inf]"), "n"] == 2
+    assert rows.loc[("target", "own"), "mean"] == (2.0 - 0.2) / 2                     # A at g3, B at g1
+    assert rows.loc[("target", "partner"), "mean"] == (0.5 - 0.3) / 2                 # A at B's target, B at A's
+    assert ("target", "other") not in rows.index                                       # no third perturbation
