@@ -23,9 +23,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from cradle_nb.effects import data_ate
-from cradle_nb.qc import passing_cells
-from cradle_nb.registry import SPLIT_KEY, get_counts, parse_perturbation
+from cradle_nb.effects import data_ate, reference_controls
+from cradle_nb.registry import get_counts, parse_perturbation
 from cradle_nb.simulate import REGIMES, simulate_perturbseq
 from combinations import VARIANTS, train_variant
 from tidy import append_rows
@@ -50,9 +49,7 @@ def logit_shifts(model, perturbations, n_cells: int = 200, n_draws: int = 50, se
 
 def control_expression(adata) -> np.ndarray:
     "Each gene's mean count in a QC-passing training control cell."
-    control = (adata.obs["perturbation"].astype(str).to_numpy() == "control") & passing_cells(adata) \
-        & (adata.obs[SPLIT_KEY].astype(str).to_numpy() == "train")
-    return np.asarray(get_counts(adata)[control].mean(0)).ravel()
+    return np.asarray(get_counts(adata)[reference_controls(adata, "train")].mean(0)).ravel()
 
 
 def drift_rows(shifts: pd.DataFrame, expression: np.ndarray, targets: dict, pairs: list[str]) -> list[dict]:

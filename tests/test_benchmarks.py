@@ -3,6 +3,7 @@ logit-drift tables."""
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -31,7 +32,6 @@ def test_widening_keeps_earlier_rows_as_written(tmp_path):
 
 
 def test_drift_rows_bin_genes_and_sort_target_shifts():
-    import numpy as np
     from logit_drift import drift_rows
     shifts = pd.DataFrame([[0.5, -1.0, 2.0], [-0.2, 0.1, -0.3]], index=["A", "B"], columns=["g1", "g2", "g3"])
     rows = pd.DataFrame(drift_rows(shifts, np.array([0.0, 0.05, 3.0]), {"A": "g3", "B": "g1"}, ["A+B"])).set_index(["kind", "group"])
