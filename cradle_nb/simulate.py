@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 # %% auto #0
 __all__ = ['MT_GENES', 'HB_GENES', 'REGIMES', 'KNOCKDOWN_ARTIFACTS', 'simulated_gene_names', 'simulate_perturbseq',
-           'simulate_knockdown_screen']
+           'true_log_share_shifts', 'simulate_knockdown_screen']
 
 # %% ../nbs/01_simulate.ipynb #895aa5c2
 MT_GENES = ["MT-ND1", "MT-ND2", "MT-CO1", "MT-CO2", "MT-ATP8", "MT-ATP6", "MT-CO3", "MT-ND3", "MT-ND4L",
@@ -116,7 +116,9 @@ def simulate_perturbseq(n_cells: int = 6000, n_genes: int = 500, n_perturbations
     log2(1e4 x counts / library + 1) of artifact-free cells of the screen's mixture of cell states, sequenced at its depth),
     `single_perturbations`, `latent_shift` (singles x latent: the true effect pattern), `targets` (each single's own
     target gene, whose logit it shifts by `target_effect`), `decoder` (latent x genes) and `baseline` (genes: the true
-    logits are `baseline + latent @ decoder` plus the target shifts), `interactions` and the parameters."""
+    logits are `baseline + latent @ decoder` plus the target shifts), `condition_shift` (conditions x latent: each
+    condition's shift of the latent state, a combination's with its interaction), `state_centers` (states x latent: a
+    basal state is one of them plus a standard normal), `interactions` and the parameters."""
     _check_screen(n_cells, n_perturbations, n_combinations, control_fraction, mean_library,
                   damaged_fraction=damaged_fraction, doublet_fraction=doublet_fraction)
     rng = np.random.default_rng(seed)
@@ -162,6 +164,7 @@ def simulate_perturbseq(n_cells: int = 6000, n_genes: int = 500, n_perturbations
     adata.uns["simulation"] = {
         "conditions": labels, "clean_mean": clean_mean, "single_perturbations": singles, "latent_shift": shift,
         "targets": {p: names[g] for p, g in zip(singles, targets)}, "decoder": W, "baseline": baseline,
+        "condition_shift": condition_shift, "state_centers": state_center,
         "interactions": ["+".join(singles[p] for p in pair) for pair in interaction],
         "params": dict(n_latent=n_latent, n_states=n_states, effect_dims=effect_dims, effect_size=effect_size,
                        target_effect=target_effect, dispersion=dispersion, mean_library=mean_library,
@@ -183,6 +186,38 @@ def _clean_log_mean(rng, baseline, W, condition_shift, target_shift, state_cente
         counts = _nb_sample(rng, library[:, None] * rho, dispersion)
         out[c] = np.log2(1e4 * counts / np.maximum(counts.sum(1, keepdims=True), 1) + 1).mean(0)
     return out
+
+# %% ../nbs/01_simulate.ipynb #967c321d
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    top = logits.max(-1, keepdims=True)
+    return logits - top - np.log(np.exp(logits - top).sum(-1, keepdims=True))
+
+
+def true_log_share_shifts(adata: ad.AnnData, labels, n_cells: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Conditions `labels` x genes: each condition's true shift of every gene's log share of a cell's counts against the
+    controls, averaged over `n_cells` basal states (a state's centre plus a standard normal, as `simulate_perturbseq`
+    draws them). For screens of `simulate_perturbseq`."""
+    sim = adata.uns.get("simulation", {})
+    if "condition_shift" not in sim:
+        raise ValueError("adata.uns['simulation'] holds no condition shifts: the screen must come from simulate_perturbseq "
+                         "(of this version; simulate it again)")
+    conditions = [str(c) for c in sim["conditions"]]
+    unknown = [label for label in labels if label not in conditions]
+    if unknown:
+        raise ValueError(f"conditions {unknown} are not in the simulated screen")
+    W, baseline = np.asarray(sim["decoder"]), np.asarray(sim["baseline"])
+    shift, centers = np.asarray(sim["condition_shift"]), np.asarray(sim["state_centers"])
+    genes, effect = list(adata.var_names), float(sim["params"]["target_effect"])
+    rng = np.random.default_rng(seed)
+    basal = rng.normal(size=(n_cells, W.shape[0])) + centers[rng.integers(0, len(centers), n_cells)]
+    control = _log_softmax(baseline + basal @ W)
+    rows = []
+    for label in labels:
+        target = np.zeros(len(genes))
+        for member in ([] if label == conditions[0] else label.split("+")):
+            target[genes.index(sim["targets"][member])] += effect
+        rows.append((_log_softmax(baseline + (basal + shift[conditions.index(label)]) @ W + target) - control).mean(0))
+    return pd.DataFrame(np.stack(rows), index=list(labels), columns=genes)
 
 # %% ../nbs/01_simulate.ipynb #5a497999
 KNOCKDOWN_ARTIFACTS = ["none", "damaged", "doublet", "low_complexity"]

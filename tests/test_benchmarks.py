@@ -40,3 +40,22 @@ def test_drift_rows_bin_genes_and_sort_target_shifts():
     assert rows.loc[("target", "own"), "mean"] == (2.0 - 0.2) / 2                     # A at g3, B at g1
     assert rows.loc[("target", "partner"), "mean"] == (0.5 - 0.3) / 2                 # A at B's target, B at A's
     assert ("target", "other") not in rows.index                                       # no third perturbation
+
+
+def test_error_rows_split_the_error_into_a_shared_and_an_own_part():
+    from logit_drift import error_rows, pair_share_rows
+    genes = ["g1", "g2", "g3"]
+    truth = pd.DataFrame([[0.0, 0.0, 1.0], [0.0, 0.5, 0.0], [0.0, 0.5, 1.0]], index=["A", "B", "A+B"], columns=genes)
+    shares = pd.DataFrame([[-1.0, 0.0, 3.0], [-3.0, 0.5, -1.0]], index=["A", "B"], columns=genes)
+    rows = pd.DataFrame(error_rows(shares, truth, np.array([0.0, 3.0, 3.0]), {"A": "g3", "B": "g2"})).set_index(["kind", "group"])
+    rare = rows.loc[("error", "(-0.001, 0.005]")]                  # g1: errors -1 and -3, shared -2, own +1 and -1
+    assert rare["mean"] == -2.0 and rare["shared_rms"] == 2.0 and rare["own_rms"] == 1.0
+    assert np.isclose(rare["rms"], np.sqrt((1 + 9) / 2)) and rare["truth_rms"] == 0.0
+    common = rows.loc[("error", "(1.0, inf]")]                     # g2 (A's error 0) and g3 (B's error -1); own targets left out
+    assert common["mean"] == -0.5 and common["n"] == 2
+    assert rows.loc[("error", "own target"), "mean"] == (2.0 + 0.0) / 2      # A at g3: 3 - 1; B at g2: 0.5 - 0.5
+    assert rows.loc[("error", "other targets"), "mean"] == (0.0 - 1.0) / 2   # A at g2: 0 - 0; B at g3: -1 - 0
+    pairs = pd.DataFrame(pair_share_rows(shares, pd.DataFrame([[0.0, 0.2, 1.5]], index=["A+B"], columns=genes), truth,
+                                         {"A": "g3", "B": "g2"})).set_index("group")
+    assert pairs.loc["A+B:A", ["model_member", "model_pair", "true_member", "true_pair"]].tolist() == [3.0, 1.5, 1.0, 1.0]
+    assert pairs.loc["A+B:B", "model_pair"] == 0.2 and pairs.loc["A+B:B", "true_pair"] == 0.5
