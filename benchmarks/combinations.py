@@ -3,7 +3,9 @@ defaults (no budget flags), the additive baseline and the data itself, several s
 
     python benchmarks/combinations.py --regimes demo shallow --seeds 0 1 2 --out benchmarks/results/combinations.csv
 
-Each regime is one setting of `simulate_perturbseq` (`cradle_nb.simulate.REGIMES`). Per seed: the screen is written to
+Each regime is one setting of `simulate_perturbseq` (`cradle_nb.simulate.REGIMES`); with `--controls N` a screen holds
+about N control cells beside the regime's perturbed cells (rows `<regime>-<N>-controls`: how far the controls' own
+depth limits the pairs). Per seed: the screen is written to
 an h5ad, each model is trained with `cradle-nb train` (its defaults: the training plan it prints), loaded, and its
 predicted effects of the test split's unseen pairs are scored. Rows:
 
@@ -33,6 +35,7 @@ combinations asked for) and the training `wall_s`. Tidy rows are appended to `--
 from __future__ import annotations
 
 import argparse
+import inspect
 import tempfile
 import time
 from pathlib import Path
@@ -108,10 +111,32 @@ def train_variant(path: Path, name: str, seed: int, folder: Path):
     return CradleVAE.load(run, adata), adata, wall          # the raw file: load restores the run's set-up
 
 
-def run_seed(regime: str, seed: int, folder: Path, n_particles: int, models: list[str]) -> list[dict]:
-    "Every row of one regime and seed."
-    path = folder / f"{regime}-{seed}.h5ad"
-    simulate_perturbseq(**REGIMES[regime], seed=seed).write_h5ad(path)
+def screen_settings(regime: str, controls: int | None = None) -> tuple[str, dict]:
+    """The label and `simulate_perturbseq` settings of `regime`; with `controls`, about that many control cells beside
+    the regime's perturbed cells, labelled `<regime>-<controls>-controls`."""
+    settings = dict(REGIMES[regime])
+    if controls is None:
+        return regime, settings
+    if controls < 1:
+        raise ValueError(f"controls must be a positive number of cells, got {controls}")
+    defaults = inspect.signature(simulate_perturbseq).parameters
+    cells = settings.get("n_cells", defaults["n_cells"].default)
+    perturbed = round(cells * (1 - settings.get("control_fraction", defaults["control_fraction"].default)))
+    settings.update(n_cells=perturbed + controls, control_fraction=controls / (perturbed + controls))
+    return f"{regime}-{controls}-controls", settings
+
+
+def write_screen(regime: str, seed: int, folder: Path, controls: int | None = None) -> tuple[Path, str]:
+    "Simulate the screen of `regime` (with `controls`, as `screen_settings` sets it) at `seed` into `folder`: its path and label."
+    label, settings = screen_settings(regime, controls)
+    path = folder / f"{label}-{seed}.h5ad"
+    simulate_perturbseq(**settings, seed=seed).write_h5ad(path)
+    return path, label
+
+
+def run_seed(regime: str, seed: int, folder: Path, n_particles: int, models: list[str], controls: int | None = None) -> list[dict]:
+    "Every row of one regime (with `controls`: `screen_settings`) and seed."
+    path, label = write_screen(regime, seed, folder, controls)
     records, predictions = [], {}
     for name in models:
         model, adata, wall = train_variant(path, name, seed, folder)
@@ -130,7 +155,7 @@ def run_seed(regime: str, seed: int, folder: Path, n_particles: int, models: lis
         rows.append({**extra, **truth_metrics(pred, adata, test), **observed_metrics(pred, observed)})
     data = pd.concat([observed, predictions["additive"].loc[_members(test)]])    # singles as the additive baseline sees them
     rows.append({"model": "data", **truth_metrics(data, adata, test), **observed_metrics(observed, observed)})
-    return [{"regime": regime, "seed": seed, **r} for r in rows]
+    return [{"regime": label, "seed": seed, **r} for r in rows]
 
 
 def _members(perturbations) -> list[str]:
@@ -162,22 +187,25 @@ def main(argv=None):
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(VARIANTS),
                         help="models to train (the `-paper` variants: the paper's objective and single learning rate)")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--controls", type=int, help="about this many control cells per screen, the regime's perturbed cells "
+                        "kept (rows labelled <regime>-<controls>-controls)")
     parser.add_argument("--table", action="store_true", help="print the summary of the rows already in --out as markdown; train nothing")
     args = parser.parse_args(argv)
     out = Path(args.out)
+    labels = [screen_settings(regime, args.controls)[0] for regime in args.regimes]
     if args.table:
         table = pd.read_csv(out)
-        print(markdown(summary(table[table["regime"].isin(args.regimes)])))
+        print(markdown(summary(table[table["regime"].isin(labels)])))
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         for regime in args.regimes:
             for seed in args.seeds:
-                rows = pd.DataFrame(run_seed(regime, seed, Path(folder), args.n_particles, args.models))
+                rows = pd.DataFrame(run_seed(regime, seed, Path(folder), args.n_particles, args.models, args.controls))
                 append_rows(rows, out)
                 print(rows.set_index("model")[[c for c in SHOWN if c in rows]].round(3).to_string(), flush=True)
     table = pd.read_csv(out)
-    print(summary(table[table["regime"].isin(args.regimes)]).to_string())
+    print(summary(table[table["regime"].isin(labels)]).to_string())
 
 
 if __name__ == "__main__":

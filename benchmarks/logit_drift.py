@@ -5,6 +5,8 @@ encoded control cells' basal states, averaged over them and over draws of $p$'s 
 
     python benchmarks/logit_drift.py --regimes shallow demo --seeds 0 1 2 --out benchmarks/results/logit_drift.csv
 
+`--controls N` gives each screen about N control cells beside the regime's perturbed cells (`combinations.py`).
+
 Rows (`kind`, `group`): `expression` rows bin the genes by their mean count in a training control cell and give the
 mean shift and its 10th and 90th percentiles; `target` rows give the mean shift at a perturbation's own target gene
 (`own`), at its pair partners' targets (`partner`) and at the other perturbations' targets (`other`); `pair` rows
@@ -38,8 +40,8 @@ import torch
 from cradle_nb.effects import data_ate, reference_controls
 from cradle_nb.qc import passing_cells
 from cradle_nb.registry import SPLIT_KEY, get_counts, parse_perturbation
-from cradle_nb.simulate import REGIMES, simulate_perturbseq, true_log_share_shifts
-from combinations import VARIANTS, train_variant
+from cradle_nb.simulate import REGIMES, true_log_share_shifts
+from combinations import VARIANTS, screen_settings, train_variant, write_screen
 from tidy import append_rows
 
 EXPRESSION_BINS = [0, 0.005, 0.02, 0.1, 1, np.inf]     # mean counts of a gene in a control cell
@@ -142,10 +144,9 @@ def mass_rows(model, adata) -> list[dict]:
     return rows
 
 
-def run_seed(regime: str, seed: int, folder: Path, models: list[str]) -> list[dict]:
-    "Every row of one regime and seed."
-    path = folder / f"{regime}-{seed}.h5ad"
-    simulate_perturbseq(**REGIMES[regime], seed=seed).write_h5ad(path)
+def run_seed(regime: str, seed: int, folder: Path, models: list[str], controls: int | None = None) -> list[dict]:
+    "Every row of one regime (with `controls`: `combinations.screen_settings`) and seed."
+    path, label = write_screen(regime, seed, folder, controls)
     out = []
     for name in models:
         model, adata, _ = train_variant(path, name, seed, folder)
@@ -158,7 +159,7 @@ def run_seed(regime: str, seed: int, folder: Path, models: list[str]) -> list[di
         truth = true_log_share_shifts(adata, list(shares.index) + test)
         rows += (error_rows(shares, truth, control_expression(adata), targets) + mass_rows(model, adata)
                  + pair_share_rows(shares, logit_shifts(model, test, share=True), truth, targets))
-        out += [{"regime": regime, "seed": seed, "model": name, **r} for r in rows]
+        out += [{"regime": label, "seed": seed, "model": name, **r} for r in rows]
     return out
 
 
@@ -167,6 +168,8 @@ def main(argv=None):
     parser.add_argument("--regimes", nargs="+", default=["shallow"], choices=list(REGIMES))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--models", nargs="+", default=["cradle-vae"], choices=list(VARIANTS))
+    parser.add_argument("--controls", type=int, help="about this many control cells per screen, the regime's perturbed cells "
+                        "kept (rows labelled <regime>-<controls>-controls)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     out = Path(args.out)
@@ -174,9 +177,9 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as folder:
         for regime in args.regimes:
             for seed in args.seeds:
-                append_rows(pd.DataFrame(run_seed(regime, seed, Path(folder), args.models)), out)
+                append_rows(pd.DataFrame(run_seed(regime, seed, Path(folder), args.models, args.controls)), out)
     table = pd.read_csv(out)
-    table = table[table["regime"].isin(args.regimes)]
+    table = table[table["regime"].isin([screen_settings(regime, args.controls)[0] for regime in args.regimes])]
     columns = {"expression": ["mean", "q10", "q90"], "target": ["mean"], "error": ["mean", "rms", "shared_rms", "own_rms", "truth_rms"],
                "mass": ["mean", "data_controls", "data_singles", "data_pairs"]}
     for kind, shown in columns.items():

@@ -59,3 +59,16 @@ def test_error_rows_split_the_error_into_a_shared_and_an_own_part():
                                          {"A": "g3", "B": "g2"})).set_index("group")
     assert pairs.loc["A+B:A", ["model_member", "model_pair", "true_member", "true_pair"]].tolist() == [3.0, 1.5, 1.0, 1.0]
     assert pairs.loc["A+B:B", "model_pair"] == 0.2 and pairs.loc["A+B:B", "true_pair"] == 0.5
+
+
+def test_screen_settings_change_only_the_controls():
+    from combinations import screen_settings
+    label, settings = screen_settings("shallow")
+    assert label == "shallow" and settings["n_cells"] == 3500
+    label, more = screen_settings("shallow", controls=1000)
+    assert label == "shallow-1000-controls"
+    assert more["n_cells"] == 3400 + 1000 and np.isclose(more["control_fraction"] * more["n_cells"], 1000)
+    assert {k: v for k, v in more.items() if k not in ("n_cells", "control_fraction")} == \
+        {k: v for k, v in settings.items() if k not in ("n_cells", "control_fraction")}
+    _, demo = screen_settings("demo", controls=100)                      # the simulator's defaults: 6,000 cells, 15 % controls
+    assert demo["n_cells"] == 5100 + 100
