@@ -91,7 +91,6 @@ def cmd_train(args) -> None:
     from cradle_nb.checkpoints import read_setup
     from cradle_nb.distributed import is_main_process
     from cradle_nb.registry import split_summary
-    from cradle_nb.effects import control_depth
     config = read_config(args.config)
     options = _train_options(args, config)
     if args.resume:
@@ -117,7 +116,6 @@ def cmd_train(args) -> None:
                                 split_key=args.split_key, qc_k=args.qc_k, test_fraction=args.test_combos, delimiter=args.delimiter,
                                 seed=options.get("seed", 0), batch_key=args.batch_key, keep_moved_flags=args.keep_moved_flags)
         print(split_summary(adata), flush=True)
-        print(control_depth(adata), flush=True)
         model = CradleVAE(adata, seed=options.get("seed", 0), **{**config["model"], **_given(args, MODEL_OPTIONS)})
         _moved_flags_notice(model, adata, args)
     print(model, flush=True)

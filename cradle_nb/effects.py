@@ -16,9 +16,9 @@ from .registry import SPLIT_KEY, count_source, get_registry, log_normalise, pars
 # %% auto #0
 __all__ = ['REFERENCE', 'MIN_SNR', 'UNLEARNED_BELOW', 'group_means', 'normalised_group_means', 'normalised_group_moments',
            'reference_controls', 'data_ate', 'split_moments', 'data_ceiling', 'split_cells', 'heldout_cells',
-           'control_depth', 'top_genes', 'ate_metrics', 'discrimination_score_l1', 'interval_coverage',
-           'additive_prediction', 'effect_slope', 'target_ratio', 'pair_interactions', 'interaction_pearson',
-           'composition_slope', 'moments_ate', 'effect_recovery']
+           'top_genes', 'ate_metrics', 'discrimination_score_l1', 'interval_coverage', 'additive_prediction',
+           'effect_slope', 'target_ratio', 'pair_interactions', 'interaction_pearson', 'composition_slope',
+           'moments_ate', 'effect_recovery']
 
 # %% ../nbs/13_effects.ipynb #d1a0e7ab
 def _group_sums(values: sp.csr_matrix, codes: np.ndarray, n_groups: int) -> np.ndarray:
@@ -148,14 +148,6 @@ def heldout_cells(model, adata, labels: list[str]):
     obs = adata.obs.loc[cells, [reg.perturbation_key]].astype(str)
     return ad.AnnData(read_rows(count_source(adata, reg.layer), np.flatnonzero(cells)), obs=obs, var=pd.DataFrame(index=adata.var_names.astype(str)))
 
-
-# %% ../nbs/13_effects.ipynb #9ebf3c0d
-def control_depth(adata, split: str = "train") -> str:
-    "One line on `split`'s reference controls: how many cells, their counts, and how many genes none of them counts."
-    cells = np.flatnonzero(reference_controls(adata, split))
-    per_gene = np.asarray(read_rows(count_source(adata, get_registry(adata).layer), cells).sum(0)).ravel()
-    return (f"{split} controls: {len(cells):,} QC-passing cells, {int(per_gene.sum()):,} counts; "
-            f"{int((per_gene == 0).sum()):,} of {adata.n_vars:,} genes counted in none of them")
 
 # %% ../nbs/13_effects.ipynb #48cd0013
 def top_genes(ate: pd.DataFrame, k: int) -> np.ndarray:

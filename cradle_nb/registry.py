@@ -440,7 +440,8 @@ def assign_split(adata: ad.AnnData, strategy: str = "auto", test_fraction: float
 
 # %% ../nbs/00_registry.ipynb #44dc8109
 def split_summary(adata: ad.AnnData) -> str:
-    "One line on the split in `adata.obs['cradle_split']`: cells per split, and the combinations held out whole."
+    """Two lines on the split in `adata.obs['cradle_split']`: cells per split and the combinations held out whole; the
+    training controls, their counts, and how many genes none of them counts."""
     reg = get_registry(adata)
     labels = adata.obs[reg.perturbation_key].astype(str).to_numpy()
     split = adata.obs[SPLIT_KEY].astype(str).to_numpy()
@@ -448,4 +449,7 @@ def split_summary(adata: ad.AnnData) -> str:
     whole = {s: sorted(lab for lab in combos if set(split[labels == lab]) == {s}) for s in ("test", "val")}
     cells = ", ".join(f"{(split == s).sum():,} {s}" for s in SPLITS)
     held = "; ".join(f"{len(whole[s])} combination{'s' * (len(whole[s]) > 1)} held out whole as {s}" for s in ("test", "val") if whole[s])
-    return f"split: {cells} cells" + (f"; {held}" if held else "")
+    controls = np.flatnonzero((split == "train") & (labels == reg.control_label))
+    per_gene = np.asarray(read_rows(count_source(adata, reg.layer), controls).sum(0)).ravel()
+    return (f"split: {cells} cells" + (f"; {held}" if held else "") + f"\ntraining controls: {len(controls):,} cells, "
+            f"{int(per_gene.sum()):,} counts; {int((per_gene == 0).sum()):,} of {adata.n_vars:,} genes counted in none of them")
