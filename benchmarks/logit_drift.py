@@ -154,10 +154,11 @@ def run_seed(regime: str, seed: int, folder: Path, models: list[str], controls: 
         pairs = [str(p) for p in adata.obs["perturbation"].cat.categories if "+" in str(p)]
         singles = logit_shifts(model, model.registry.perturbations)
         test = [p for p in sorted(data_ate(adata, "test").index) if "+" in p]
-        rows = drift_rows(singles, control_expression(adata), targets, pairs) + pair_rows(model, test, targets, singles)
+        expression = control_expression(adata)
+        rows = drift_rows(singles, expression, targets, pairs) + pair_rows(model, test, targets, singles)
         shares = logit_shifts(model, model.registry.perturbations, share=True)
         truth = true_log_share_shifts(adata, list(shares.index) + test)
-        rows += (error_rows(shares, truth, control_expression(adata), targets) + mass_rows(model, adata)
+        rows += (error_rows(shares, truth, expression, targets) + mass_rows(model, adata)
                  + pair_share_rows(shares, logit_shifts(model, test, share=True), truth, targets))
         out += [{"regime": label, "seed": seed, "model": name, **r} for r in rows]
     return out

@@ -9,6 +9,7 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.special import log_softmax
 
 # %% auto #0
 __all__ = ['MT_GENES', 'HB_GENES', 'REGIMES', 'KNOCKDOWN_ARTIFACTS', 'simulated_gene_names', 'simulate_perturbseq',
@@ -188,11 +189,6 @@ def _clean_log_mean(rng, baseline, W, condition_shift, target_shift, state_cente
     return out
 
 # %% ../nbs/01_simulate.ipynb #967c321d
-def _log_softmax(logits: np.ndarray) -> np.ndarray:
-    top = logits.max(-1, keepdims=True)
-    return logits - top - np.log(np.exp(logits - top).sum(-1, keepdims=True))
-
-
 def true_log_share_shifts(adata: ad.AnnData, labels, n_cells: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Conditions `labels` x genes: each condition's true shift of every gene's log share of a cell's counts against the
     controls, averaged over `n_cells` basal states (a state's centre plus a standard normal, as `simulate_perturbseq`
@@ -207,16 +203,17 @@ def true_log_share_shifts(adata: ad.AnnData, labels, n_cells: int = 2000, seed: 
         raise ValueError(f"conditions {unknown} are not in the simulated screen")
     W, baseline = np.asarray(sim["decoder"]), np.asarray(sim["baseline"])
     shift, centers = np.asarray(sim["condition_shift"]), np.asarray(sim["state_centers"])
-    genes, effect = list(adata.var_names), float(sim["params"]["target_effect"])
+    genes, singles = list(adata.var_names), list(sim["single_perturbations"])
+    targets = np.array([genes.index(sim["targets"][p]) for p in singles])
     rng = np.random.default_rng(seed)
     basal = rng.normal(size=(n_cells, W.shape[0])) + centers[rng.integers(0, len(centers), n_cells)]
-    control = _log_softmax(baseline + basal @ W)
+    control = log_softmax(baseline + basal @ W, axis=-1)
     rows = []
     for label in labels:
-        target = np.zeros(len(genes))
-        for member in ([] if label == conditions[0] else label.split("+")):
-            target[genes.index(sim["targets"][member])] += effect
-        rows.append((_log_softmax(baseline + (basal + shift[conditions.index(label)]) @ W + target) - control).mean(0))
+        members = [] if label == conditions[0] else [singles.index(m) for m in label.split("+")]
+        direct = _target_shift(members, targets, sim["params"]["target_effect"], len(genes))
+        logits = baseline + (basal + shift[conditions.index(label)]) @ W + direct
+        rows.append((log_softmax(logits, axis=-1) - control).mean(0))
     return pd.DataFrame(np.stack(rows), index=list(labels), columns=genes)
 
 # %% ../nbs/01_simulate.ipynb #5a497999
