@@ -38,6 +38,20 @@ def test_readme_mirrors_index_notebook():
                 assert line in readme, f"README.md is out of step with index.ipynb: {line!r}"
 
 
+def github_anchor(heading: str) -> str:
+    "The anchor GitHub gives a markdown heading: lower case, punctuation but hyphens dropped, spaces as hyphens."
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+
+
+def test_benchmarks_page_contents_lists_every_section():
+    "Every section of the benchmarks page is in its contents, and every link there leads to a section."
+    page = (REPO / "benchmarks" / "README.md").read_text()
+    anchors = [github_anchor(h) for h in re.findall(r"^### (.+)$", page, re.M)]
+    assert len(anchors) == len(set(anchors)), "two sections share a heading"
+    links = re.findall(r"^- \[.+\]\(#([^)]+)\)$", page.split("## Sections")[0], re.M)
+    assert sorted(links) == sorted(anchors), (set(links) ^ set(anchors))
+
+
 def test_sidebar_lists_every_notebook():
     sidebar = (REPO / "nbs" / "sidebar.yml").read_text()
     for nb in sorted((REPO / "nbs").rglob("*.ipynb")):
